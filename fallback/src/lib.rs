@@ -1,0 +1,1 @@
+//! HTM backends with a fallback path.

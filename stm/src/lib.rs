@@ -1,0 +1,1 @@
+//! Word-based software transactional memory and lock baselines.

@@ -1,0 +1,120 @@
+//! The time-stamp counter, the clock every cycle figure in tmlab is measured with.
+//!
+//! [`now`] is the cheap, unserialized read used around every transactional attempt. [`start`] and
+//! [`stop`] are the serialized pair for measuring short code sequences (the pattern of Intel's
+//! "How to Benchmark Code Execution Times"): `lfence; rdtsc` before, `rdtscp; lfence` after, so the
+//! measured instructions can neither start before the first read nor finish after the second.
+//!
+//! On targets other than x86-64 the counter is replaced by nanoseconds since an arbitrary origin,
+//! and [`ticks_per_second`] says so by returning exactly `1e9`.
+
+#[cfg(target_arch = "x86_64")]
+mod imp {
+    use core::arch::x86_64::{__rdtscp, _mm_lfence, _rdtsc};
+
+    #[inline(always)]
+    pub fn now() -> u64 {
+        // SAFETY: `rdtsc` exists on every x86-64 CPU and has no memory effects.
+        unsafe { _rdtsc() }
+    }
+
+    #[inline(always)]
+    pub fn start() -> u64 {
+        // SAFETY: `lfence` (SSE2, baseline on x86-64) and `rdtsc` have no memory effects.
+        unsafe {
+            _mm_lfence();
+            _rdtsc()
+        }
+    }
+
+    #[inline(always)]
+    pub fn stop() -> u64 {
+        let mut aux = 0u32;
+        // SAFETY: `rdtscp` writes only `aux`, a valid local; it is present on every x86-64 CPU
+        // tmlab supports (RTM-capable CPUs all have it, and so do AMD's since K8).
+        let t = unsafe { __rdtscp(&mut aux) };
+        // SAFETY: as above, `lfence` has no memory effects.
+        unsafe { _mm_lfence() };
+        t
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+mod imp {
+    use std::sync::OnceLock;
+    use std::time::Instant;
+
+    fn origin() -> Instant {
+        static ORIGIN: OnceLock<Instant> = OnceLock::new();
+        *ORIGIN.get_or_init(Instant::now)
+    }
+
+    pub fn now() -> u64 {
+        origin().elapsed().as_nanos() as u64
+    }
+
+    pub fn start() -> u64 {
+        now()
+    }
+
+    pub fn stop() -> u64 {
+        now()
+    }
+}
+
+/// Reads the time-stamp counter without serialization (cheap; for per-attempt accounting).
+#[inline(always)]
+pub fn now() -> u64 {
+    imp::now()
+}
+
+/// Reads the counter after every earlier instruction has completed (start of a measured region).
+#[inline(always)]
+pub fn start() -> u64 {
+    imp::start()
+}
+
+/// Reads the counter after every earlier instruction has completed, and before any later one
+/// starts (end of a measured region).
+#[inline(always)]
+pub fn stop() -> u64 {
+    imp::stop()
+}
+
+/// Measures the counter's rate against the monotonic wall clock over `window`.
+///
+/// On CPUs with an invariant TSC (`constant_tsc` and `nonstop_tsc` in `/proc/cpuinfo`) the rate is
+/// constant, so a window of 20 to 100 ms gives it to better than 0.1 %.
+pub fn ticks_per_second(window: std::time::Duration) -> f64 {
+    if cfg!(not(target_arch = "x86_64")) {
+        return 1e9;
+    }
+    let t0 = std::time::Instant::now();
+    let c0 = start();
+    while t0.elapsed() < window {
+        std::hint::spin_loop();
+    }
+    let c1 = stop();
+    let elapsed = t0.elapsed().as_secs_f64();
+    (c1 - c0) as f64 / elapsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn counter_advances() {
+        let a = start();
+        let b = stop();
+        let c = now();
+        assert!(b > a && c >= b);
+    }
+
+    #[test]
+    fn rate_is_plausible() {
+        let hz = ticks_per_second(Duration::from_millis(20));
+        assert!((1e8..1e11).contains(&hz), "implausible TSC rate {hz}");
+    }
+}
