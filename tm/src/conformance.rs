@@ -184,7 +184,9 @@ fn bank_thread<B: Backend>(
                 .atomically(|tx| {
                     let mut sum = 0u64;
                     for a in accounts {
-                        sum += tx.read(a)?;
+                        // Wrapping: a broken backend may expose an uncommitted, wrapped balance;
+                        // that must be counted as a violation, not crash the check.
+                        sum = sum.wrapping_add(tx.read(a)?);
                     }
                     if sum != expected_total {
                         inconsistent += 1;
