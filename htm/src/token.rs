@@ -222,9 +222,14 @@ impl Rtm {
     /// status. Nothing `body` wrote to memory survives an abort.
     ///
     /// `body` must not perform system calls, I/O or other operations that abort every transaction;
-    /// they are safe, but the transaction then never commits. If `body` panics, the transaction is
-    /// committed (with whatever it wrote so far) before the panic continues to unwind, as if the
-    /// code had run without a transaction.
+    /// they are safe, but the transaction then never commits.
+    ///
+    /// A panic in `body` usually aborts the transaction, because the panic machinery makes system
+    /// calls: the panic is rolled back with everything else and `transaction` returns the abort
+    /// status (often 0), so it surfaces only when the caller runs `body` without a transaction. If
+    /// a panic does unwind out of `body` inside the transaction, the transaction is committed with
+    /// whatever it wrote so far before unwinding continues, as if the code had run without one; an
+    /// abort can therefore never resume in a dead stack frame.
     #[inline(always)]
     pub fn transaction<R>(self, body: impl FnOnce() -> R) -> Result<R, AbortStatus> {
         use crate::intrinsics::{_XBEGIN_STARTED, _xbegin, _xend};
