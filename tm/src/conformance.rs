@@ -178,7 +178,7 @@ fn bank_thread<B: Backend>(
             _ => {}
         }
         op += 1;
-        if config.audit_every != 0 && rng.next() % config.audit_every == 0 {
+        if config.audit_every != 0 && rng.next().is_multiple_of(config.audit_every) {
             let mut inconsistent = 0u64;
             let total = h
                 .atomically(|tx| {
