@@ -22,7 +22,7 @@
 //! one fallback; cycles are TSC ticks around each attempt and each lock execution.
 
 use crate::cause::classify;
-use crate::lock::{RawLock, Unlock};
+use crate::lock::{RawLock, Unlock, spin_until};
 use crate::policy::{Decision, RetryPolicy};
 use crate::speculator::{LOCK_BUSY, RETRY_REQUESTED, Speculator};
 use htm::Unusable;
@@ -137,9 +137,7 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
     fn wait_until_free(&self, stats: &mut ThreadStats) {
         if self.lock.is_locked() {
             stats.lock_waits += 1;
-            while self.lock.is_locked() {
-                core::hint::spin_loop();
-            }
+            spin_until(|| !self.lock.is_locked());
         }
     }
 

@@ -49,6 +49,25 @@ pub unsafe trait RawLock: Send + Sync {
     fn is_locked(&self) -> bool;
 }
 
+/// Spins until `done()` holds: `spin_loop` hints first, then yielding the CPU after
+/// [`SPINS_BEFORE_YIELD`] iterations, so an over-subscribed machine (more runnable threads than
+/// cores) lets a preempted lock holder run instead of burning the waiter's whole time slice.
+#[inline]
+pub(crate) fn spin_until(mut done: impl FnMut() -> bool) {
+    let mut spins = 0u32;
+    while !done() {
+        if spins < SPINS_BEFORE_YIELD {
+            spins += 1;
+            core::hint::spin_loop();
+        } else {
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// Spin iterations before a waiter starts yielding (about 10 to 50 microseconds of `pause`).
+pub(crate) const SPINS_BEFORE_YIELD: u32 = 1 << 10;
+
 /// Releases a held lock when dropped, so a panicking critical section does not leave it held.
 pub(crate) struct Unlock<'l, L: RawLock>(pub(crate) &'l L);
 

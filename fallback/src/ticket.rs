@@ -6,7 +6,7 @@
 //! one line, and every acquisition writes that line (the `fetch_add` on `next`), which aborts it.
 //! Counters wrap at 2^32; equality survives wrapping as long as fewer than 2^32 threads queue.
 
-use crate::lock::RawLock;
+use crate::lock::{RawLock, spin_until};
 use core::sync::atomic::{AtomicU32, Ordering};
 use crossbeam_utils::CachePadded;
 
@@ -92,8 +92,6 @@ impl TicketLock {
     #[cold]
     fn wait_for(&self, ticket: u32) {
         // Acquire: pairs with the Release store in `unlock` that serves `ticket`.
-        while self.tickets.serving.load(Ordering::Acquire) != ticket {
-            core::hint::spin_loop();
-        }
+        spin_until(|| self.tickets.serving.load(Ordering::Acquire) == ticket);
     }
 }

@@ -5,7 +5,7 @@
 //! line. The flag sits alone on its cache line ([`CachePadded`]), so subscribing transactions
 //! conflict with acquisitions only, never with unrelated data (false sharing would abort them).
 
-use crate::lock::RawLock;
+use crate::lock::{RawLock, spin_until};
 use core::sync::atomic::{AtomicBool, Ordering};
 use crossbeam_utils::CachePadded;
 
@@ -67,9 +67,7 @@ impl TtasLock {
     fn lock_slow(&self) {
         loop {
             // Relaxed: only a hint to try the swap again; the swap itself synchronizes.
-            while self.locked.load(Ordering::Relaxed) {
-                core::hint::spin_loop();
-            }
+            spin_until(|| !self.locked.load(Ordering::Relaxed));
             if self.try_lock_once() {
                 return;
             }
