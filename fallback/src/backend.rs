@@ -10,6 +10,9 @@
 //!   log, so a user abort can be rolled back. The log is a `Vec` owned by the handle and cleared,
 //!   not freed, between executions: no allocation in steady state.
 //!
+//! A panic in the closure under the lock releases the lock and leaves the writes made so far in
+//! place (as `Rtm::transaction` commits a hardware attempt that panics): a panic is not an abort.
+//!
 //! Ordering argument for the Relaxed accesses. Between lock holders, the lock's Acquire/Release
 //! orders everything. Between a lock holder and hardware transactions, x86 gives what the Rust model
 //! cannot express: a committed RTM region has the ordering of a `lock`-prefixed instruction (Intel
@@ -129,9 +132,8 @@ impl<'a, L: RawLock, P: RetryPolicy, S: Speculator> Handle<'a> for ElisionHandle
         self.elision
             .execute(&mut self.thread, &mut self.stats, |path| {
                 tx.path = path;
-                if path == Path::Locked {
-                    tx.undo.clear();
-                }
+                // Normally already empty; not after a panic under the lock (see below).
+                tx.undo.clear();
                 let outcome = body(tx);
                 if outcome.is_err() {
                     // Speculative: the log is empty and the hardware discards the writes.

@@ -11,9 +11,10 @@
 //!    mutually exclusive, and no attempt observes a lock holder's partial writes.
 //! 2. On an abort: a user abort (an explicit code `<= 0x7f`, from the section returning
 //!    `Err(Abort::user(code))`) ends the execution, nothing retried. Otherwise the policy decides.
-//!    Before a hardware retry, if the lock is held, the thread spins until it is free and counts
-//!    one lock wait (*lemming avoidance*: retrying while the lock is held would abort at once and,
-//!    with policies that count attempts, push every thread onto the lock behind the holder).
+//!    Before a hardware retry, if the lock is held, the thread waits (spins, then yields) until it
+//!    is free and counts one lock wait (*lemming avoidance*: retrying while the lock is held would
+//!    abort at once and, with policies that count attempts, push every thread onto the lock behind
+//!    the holder).
 //! 3. When the policy gives up (or RTM is unusable, or `begin` said no), the section runs under the
 //!    fallback lock, where it cannot abort: progress is guaranteed.
 //!

@@ -2,7 +2,8 @@
 //!
 //! Acquisition swaps `true` into the flag; while that fails, the thread spins on plain loads, which
 //! hit its own cache and generate no coherence traffic until the holder's release invalidates the
-//! line. The flag sits alone on its cache line ([`CachePadded`]), so subscribing transactions
+//! line (after about a thousand spins it yields its CPU between loads, so a preempted holder can
+//! run on an over-subscribed machine). The flag sits alone on its cache line ([`CachePadded`]), so subscribing transactions
 //! conflict with acquisitions only, never with unrelated data (false sharing would abort them).
 
 use crate::lock::{RawLock, spin_until};
