@@ -26,6 +26,7 @@ mod fixed;
 mod glibc;
 mod lock;
 mod policy;
+mod primitive;
 mod speculator;
 mod ticket;
 mod ttas;

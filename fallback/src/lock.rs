@@ -58,9 +58,9 @@ pub(crate) fn spin_until(mut done: impl FnMut() -> bool) {
     while !done() {
         if spins < SPINS_BEFORE_YIELD {
             spins += 1;
-            core::hint::spin_loop();
+            crate::primitive::spin_hint();
         } else {
-            std::thread::yield_now();
+            crate::primitive::yield_now();
         }
     }
 }

@@ -7,7 +7,8 @@
 //! Counters wrap at 2^32; equality survives wrapping as long as fewer than 2^32 threads queue.
 
 use crate::lock::{RawLock, spin_until};
-use core::sync::atomic::{AtomicU32, Ordering};
+use crate::primitive::AtomicU32;
+use core::sync::atomic::Ordering;
 use crossbeam_utils::CachePadded;
 
 /// The two counters of a ticket lock, on one cache line.

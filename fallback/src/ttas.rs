@@ -1,13 +1,14 @@
 //! A test-and-test-and-set spinlock.
 //!
-//! Acquisition swaps `true` into the flag; while that fails, the thread spins on plain loads, which
+//! Acquisition swaps `true` into the flag (a compare-and-swap from `false`); while that fails, the thread spins on plain loads, which
 //! hit its own cache and generate no coherence traffic until the holder's release invalidates the
 //! line (after about a thousand spins it yields its CPU between loads, so a preempted holder can
 //! run on an over-subscribed machine). The flag sits alone on its cache line ([`CachePadded`]), so subscribing transactions
 //! conflict with acquisitions only, never with unrelated data (false sharing would abort them).
 
 use crate::lock::{RawLock, spin_until};
-use core::sync::atomic::{AtomicBool, Ordering};
+use crate::primitive::AtomicBool;
+use core::sync::atomic::Ordering;
 use crossbeam_utils::CachePadded;
 
 /// A test-and-test-and-set spinlock on a cache-padded flag.
@@ -17,9 +18,9 @@ pub struct TtasLock {
     locked: CachePadded<AtomicBool>,
 }
 
-// SAFETY: the swap in `lock`/`try_lock` admits one holder at a time (only the swap that reads
-// `false` wins, and only `unlock` stores `false`); acquisition is an Acquire RMW and release a
-// Release store on the same flag; every acquisition writes the flag (the swap), which is exactly
+// SAFETY: the CAS in `lock`/`try_lock` admits one holder at a time (only a CAS that reads `false`
+// wins, and only `unlock` stores `false`); acquisition is an Acquire RMW and release a Release
+// store on the same flag; every acquisition writes the flag (the successful CAS), which is exactly
 // the memory `is_locked` reads; and the flag is `true` for the whole time a holder holds it.
 unsafe impl RawLock for TtasLock {
     const NAME: &'static str = "ttas";
@@ -39,7 +40,7 @@ unsafe impl RawLock for TtasLock {
 
     #[inline]
     fn try_lock(&self) -> bool {
-        // Relaxed test first: a held lock is refused without writing (and invalidating) the line.
+        // Relaxed test first: a held lock is refused without taking the line exclusively.
         !self.locked.load(Ordering::Relaxed) && self.try_lock_once()
     }
 
@@ -60,8 +61,12 @@ unsafe impl RawLock for TtasLock {
 impl TtasLock {
     #[inline]
     fn try_lock_once(&self) -> bool {
-        // Acquire: pairs with the Release store in `unlock` of the previous holder.
-        !self.locked.swap(true, Ordering::Acquire)
+        // Acquire on success: pairs with the Release store in `unlock` of the previous holder.
+        // Relaxed on failure: nothing was acquired. A CAS rather than a swap: a failed attempt
+        // leaves the flag unwritten (on x86 both take the line exclusively all the same).
+        self.locked
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
     }
 
     #[cold]
