@@ -1,6 +1,7 @@
 //! A test-and-test-and-set spinlock.
 //!
-//! Acquisition swaps `true` into the flag (a compare-and-swap from `false`); while that fails, the thread spins on plain loads, which
+//! Acquisition swaps `true` into the flag (a compare-and-swap from `false`); while that fails, the
+//! thread spins on plain loads, which
 //! hit its own cache and generate no coherence traffic until the holder's release invalidates the
 //! line (after about a thousand spins it yields its CPU between loads, so a preempted holder can
 //! run on an over-subscribed machine). The flag sits alone on its cache line ([`CachePadded`]), so subscribing transactions
@@ -46,7 +47,7 @@ unsafe impl RawLock for TtasLock {
 
     #[inline]
     unsafe fn unlock(&self) {
-        // Release: pairs with the Acquire swap of the next holder, publishing this critical section.
+        // Release: pairs with the Acquire CAS of the next holder, publishing this critical section.
         self.locked.store(false, Ordering::Release);
     }
 
@@ -72,7 +73,7 @@ impl TtasLock {
     #[cold]
     fn lock_slow(&self) {
         loop {
-            // Relaxed: only a hint to try the swap again; the swap itself synchronizes.
+            // Relaxed: only a hint to try the CAS again; the CAS itself synchronizes.
             spin_until(|| !self.locked.load(Ordering::Relaxed));
             if self.try_lock_once() {
                 return;

@@ -28,7 +28,10 @@ fn increment<L: RawLock>(s: &Shared<L>, try_first: bool) {
     s.value.with_mut(|v| unsafe { *v += 1 });
     // Checked after the access: `is_locked` loads with Acquire and must not mask a missing Acquire
     // in the acquisition itself.
-    assert!(s.lock.is_locked(), "is_locked is false inside a critical section");
+    assert!(
+        s.lock.is_locked(),
+        "is_locked is false inside a critical section"
+    );
     // SAFETY: we took the lock above.
     unsafe { s.lock.unlock() };
 }
