@@ -1,11 +1,11 @@
 //! A test-and-test-and-set spinlock.
 //!
-//! Acquisition swaps `true` into the flag (a compare-and-swap from `false`); while that fails, the
-//! thread spins on plain loads, which
-//! hit its own cache and generate no coherence traffic until the holder's release invalidates the
-//! line (after about a thousand spins it yields its CPU between loads, so a preempted holder can
-//! run on an over-subscribed machine). The flag sits alone on its cache line ([`CachePadded`]), so subscribing transactions
-//! conflict with acquisitions only, never with unrelated data (false sharing would abort them).
+//! Acquisition changes the flag from `false` to `true` with a compare-and-swap; while that fails,
+//! the thread spins on plain loads, which hit its own cache and generate no coherence traffic until
+//! the holder's release invalidates the line (after about a thousand spins it yields its CPU between
+//! loads, so a preempted holder can run on an over-subscribed machine). The flag sits alone on its
+//! cache line ([`CachePadded`]), so subscribing transactions conflict with acquisitions only, never
+//! with unrelated data (false sharing would abort them).
 
 use crate::lock::{RawLock, spin_until};
 use crate::primitive::AtomicBool;
