@@ -20,7 +20,8 @@
 //!
 //! Accounting follows [`tm::ThreadStats`]: each hardware attempt is one attempt that commits or
 //! aborts under exactly one cause ([`crate::cause::classify`]); each completed lock execution is
-//! one fallback; cycles are TSC ticks around each attempt and each lock execution.
+//! one fallback; cycles are TSC ticks around each attempt and around each lock execution, the wait
+//! to acquire the lock included. Lemming waits are counted, and their time is in neither.
 
 use crate::cause::classify;
 use crate::lock::{RawLock, Unlock, spin_until};
@@ -149,8 +150,9 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
         stats: &mut ThreadStats,
         mut body: impl FnMut(Path) -> Result<R, Abort>,
     ) -> Result<R, UserAbort> {
-        self.lock.lock();
+        // Fallback cycles include waiting for the lock: that wait is part of the fallback's cost.
         let start = clock::now();
+        self.lock.lock();
         // Released on every path out, including a panic in `body`.
         let held = Unlock(&self.lock);
         let outcome = loop {
@@ -180,8 +182,8 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
     /// "same lock taken for real" baseline of [`crate::ElidedMutex`]).
     #[inline]
     pub fn execute_locked<R>(&self, stats: &mut ThreadStats, body: impl FnOnce() -> R) -> R {
-        self.lock.lock();
         let start = clock::now();
+        self.lock.lock();
         let held = Unlock(&self.lock);
         let r = body();
         drop(held);
@@ -274,6 +276,16 @@ mod tests {
         assert_eq!(script.remaining(), 0);
         assert_eq!(stats.aborts_of(AbortCause::RetryOnly), 3);
         assert_eq!(e.lock_state().get(), 0);
+    }
+
+    #[test]
+    fn glibc_adapt_count_is_per_lock() {
+        let (busy, _) = driver(Glibc::default(), &[Step::Abort(explicit(0xff))]);
+        let (idle, _) = driver(Glibc::default(), &[Step::Run]);
+        let mut stats = ThreadStats::default();
+        assert_eq!(run(&busy, &mut (), &mut stats), [Path::Locked]);
+        assert_eq!(run(&idle, &mut (), &mut stats), [Path::Speculative]);
+        assert_eq!((busy.lock_state().get(), idle.lock_state().get()), (3, 0));
     }
 
     #[test]

@@ -29,8 +29,9 @@
 //! `adapt_count` only when the value changes, as glibc does, to avoid needless cache-line traffic.
 //!
 //! The one behaviour this crate adds around every policy is lemming avoidance: before a hardware
-//! retry the driver waits for the lock to be free. glibc retries only on RETRY, which a lock-busy
-//! `xabort` does not set on documented hardware, so glibc's decisions are unchanged by it.
+//! retry the driver waits for the lock to be free. It changes none of glibc's decisions, only when
+//! a retry glibc decided on starts (glibc retries only on RETRY; a lock-busy abort that reports
+//! RETRY is retried, as in glibc, after the wait).
 
 use crate::policy::{Decision, RetryPolicy};
 use crate::speculator::LOCK_BUSY;
