@@ -16,6 +16,35 @@
 //!
 //! Hardware attempts need the [`htm::Rtm`] token. Where RTM is unusable the backends still work,
 //! with every execution on the lock, and report why ([`ElisionBackend::unusable`]).
+//!
+//! ```
+//! use fallback::{ElidedMutex, ElisionBackend, Glibc, PolicySpec, TicketLock, TtasLock};
+//! use tm::{Backend, Handle, TWord, Tx};
+//!
+//! // A plain critical section, elided when RTM works, on the lock otherwise.
+//! let m: ElidedMutex<[u64; 2], TtasLock, Glibc> = ElidedMutex::new([0, 0], Glibc::default());
+//! let mut h = m.handle();
+//! h.with(|pair| {
+//!     pair[0] += 1;
+//!     pair[1] += 1;
+//! });
+//! h.with_lock(|pair| assert_eq!(pair[0], pair[1])); // the same lock, taken for real
+//! assert_eq!(h.stats().completed(), 2);
+//! if let Some(reason) = m.unusable() {
+//!     assert_eq!(h.stats().attempts, 0, "no hardware attempt: {reason}");
+//! }
+//!
+//! // The same policies behind `tm::Backend`, chosen by label.
+//! let PolicySpec::CauseAware(policy) = "cause-aware".parse().unwrap() else { unreachable!() };
+//! let backend: ElisionBackend<TicketLock, _> = ElisionBackend::new(policy);
+//! let word = TWord::new(1);
+//! backend.handle().atomically(|tx| {
+//!     let v = tx.read(&word)?;
+//!     tx.write(&word, v * 2)
+//! })?;
+//! assert_eq!(word.load(), 2);
+//! # Ok::<(), tm::UserAbort>(())
+//! ```
 
 mod backend;
 mod cause;
