@@ -219,7 +219,7 @@ fn causes_panel<DB: DrawingBackend>(
         .bold_line_style(RGBColor(225, 225, 225))
         .draw()?;
     let mut below: Vec<f64> = vec![0.0; s.points.len()];
-    for k in 0..8 {
+    for (k, colour) in CAUSES.iter().enumerate() {
         if !s.points.iter().any(|p| p.causes[k] > 0.0) {
             continue;
         }
@@ -235,7 +235,7 @@ fn causes_panel<DB: DrawingBackend>(
             .map(|(p, &y)| (p.x, y))
             .chain(s.points.iter().zip(&below).rev().map(|(p, &y)| (p.x, y)))
             .collect();
-        chart.draw_series(std::iter::once(Polygon::new(shape, CAUSES[k].filled())))?;
+        chart.draw_series(std::iter::once(Polygon::new(shape, colour.filled())))?;
         below = above;
     }
     Ok(())

@@ -109,3 +109,66 @@ impl Meta {
         self.hardware == Hardware::Mock
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::sweep::spec::{CapacitySpec, Sizes};
+
+    /// A hand-written machine description (no collection, so tests are fast and fixed).
+    pub(crate) const MACHINE_JSON: &str = r#"{
+        "hostname": "testhost", "kernel": "Linux 6.1", "cores": 4,
+        "cpu": {"vendor": "GenuineIntel", "family": 6, "model": 85, "stepping": 7,
+                "brand": "Test CPU", "microcode": "0x5003604", "hypervisor": false,
+                "hypervisor_vendor": null},
+        "features": {"rtm": true, "hle": false, "rtm_always_abort": false,
+                     "tsx_force_abort": false, "tsxldtrk": false},
+        "rtm_usable": true, "rtm_reason": null,
+        "l1d": {"size_bytes": 32768, "ways": 8, "line_bytes": 64, "sets": 64},
+        "tsc_hz": 2.5e9,
+        "software": {"tmlab_version": "0.1.0", "git_commit": "abc", "git_dirty": "false",
+                     "rustc": "rustc 1.95.0", "profile": "release",
+                     "command": ["tmlab", "sweep", "capacity"]}
+    }"#;
+
+    #[test]
+    fn meta_round_trips_and_rejects_garbage() {
+        let dir = std::env::temp_dir().join(format!("tmlab-meta-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("meta.json");
+        let meta = Meta {
+            format: FORMAT,
+            hardware: Hardware::Rtm,
+            spec: SweepSpec::Capacity(CapacitySpec {
+                ops: vec![crate::kernels::footprint::Op::Mixed],
+                patterns: vec![crate::kernels::footprint::Pattern::SameSet],
+                sizes: Sizes::Refine { max_lines: 100 },
+                warmth: crate::kernels::footprint::Warmth::Cold,
+                attempts: 10,
+                reps: 2,
+                seed: 5,
+            }),
+            machine: serde_json::from_str(MACHINE_JSON).unwrap(),
+            pinned_core: Some(3),
+            started: "2026-11-22T00:00:00Z".into(),
+            ended: Some("2026-11-22T00:01:00Z".into()),
+            status: Status::Interrupted,
+            resumes: vec![],
+        };
+        meta.write(&path).unwrap();
+        assert_eq!(Meta::read(&path).unwrap(), meta);
+        let text = std::fs::read_to_string(&path).unwrap();
+        for needle in [
+            r#""hardware": "rtm""#,
+            r#""status": "interrupted""#,
+            r#""sweep": "capacity""#,
+            r#""warmth": "cold""#,
+        ] {
+            assert!(text.contains(needle), "{needle} missing from {text}");
+        }
+        std::fs::write(&path, "{\"format\": 1,").unwrap();
+        let e = Meta::read(&path).unwrap_err().to_string();
+        assert!(e.contains("meta.json") && e.contains("line 1"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -296,7 +296,7 @@ mod tests {
             ),
             (
                 format!("{h}\nwrite,diagonal,4,warm,0,1,10,5,0,5,0,0,0,0,0,0\n"),
-                "line 2: field 2: unknown variant `diagonal`",
+                "line 2: unknown variant `diagonal`",
             ),
             ("lines,op\n".to_string(), "line 1: unexpected header"),
         ];

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
 /// The run seed used when `--seed` is not given ("tmlab" in ASCII), so repeated runs agree.
-pub const DEFAULT_SEED: u64 = 0x746d_6c61_62;
+pub const DEFAULT_SEED: u64 = 0x0074_6d6c_6162;
 
 /// Options of `tmlab sweep`.
 #[derive(Args, Debug)]

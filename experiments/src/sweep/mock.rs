@@ -48,7 +48,7 @@ impl SplitMix {
     }
 
     fn seeded(parts: &[u64]) -> Self {
-        let mut s = SplitMix(0x746d_6c61_62);
+        let mut s = SplitMix(0x0074_6d6c_6162);
         for &p in parts {
             s.0 ^= p;
             s.next();
