@@ -195,11 +195,10 @@ fn sigint_then_resume_equals_an_uninterrupted_run() {
         assert!(Instant::now() < deadline, "no rows appeared");
         std::thread::sleep(Duration::from_millis(10));
     };
-    // SAFETY: `kill` with a valid pid and signal has no memory-safety preconditions.
-    assert_eq!(
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
-        0
-    );
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: `kill` has no memory-safety preconditions; `pid` is our own child, not yet reaped.
+    let sent = unsafe { libc::kill(pid, libc::SIGINT) };
+    assert_eq!(sent, 0, "kill failed");
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert!(stderr(&out).contains("resume with: "), "{}", stderr(&out));
