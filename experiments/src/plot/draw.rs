@@ -86,11 +86,15 @@ pub fn draw_figure<DB: DrawingBackend>(
 
     let (plot, legend) = upper.split_horizontally(w - LEGEND_W);
     probability_panel(&plot, fig, x0, x1)?;
-    let entries: Vec<(String, RGBColor)> = fig
+    let entries: Vec<Entry> = fig
         .series
         .iter()
         .enumerate()
-        .map(|(i, s)| (s.label.clone(), SERIES[i % SERIES.len()]))
+        .map(|(i, s)| Entry {
+            label: s.label.clone(),
+            note: s.note.clone(),
+            colour: SERIES[i % SERIES.len()],
+        })
         .collect();
     legend_column(
         &legend,
@@ -105,13 +109,17 @@ pub fn draw_figure<DB: DrawingBackend>(
     for (i, (area, series)) in cells.iter().zip(&fig.series).enumerate() {
         causes_panel(area, fig, series, x0, x1, i % fig.panel_columns() == 0)?;
     }
-    let present: Vec<(String, RGBColor)> = (0..8)
+    let present: Vec<Entry> = (0..8)
         .filter(|&k| {
             fig.series
                 .iter()
                 .any(|s| s.points.iter().any(|p| p.causes[k] > 0.0))
         })
-        .map(|k| (Tally::ABORT_COLUMNS[k].to_string(), CAUSES[k]))
+        .map(|k| Entry {
+            label: Tally::ABORT_COLUMNS[k].to_string(),
+            note: None,
+            colour: CAUSES[k],
+        })
         .collect();
     legend_column(&legend, "abort cause", "(stacked)", &present, true)?;
     root.present()
@@ -122,22 +130,36 @@ fn legend_column<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     heading: &str,
     heading2: &str,
-    entries: &[(String, RGBColor)],
+    entries: &[Entry],
     boxes: bool,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     area.draw(&Text::new(heading.to_string(), (8, 24), font(16)))?;
     area.draw(&Text::new(heading2.to_string(), (8, 44), font(16)))?;
-    for (i, (label, c)) in entries.iter().enumerate() {
-        let y = 80 + 28 * i as i32;
+    let mut y = 80;
+    for e in entries {
+        let c = e.colour;
         if boxes {
             area.draw(&Rectangle::new([(8, y - 8), (30, y + 8)], c.filled()))?;
         } else {
             area.draw(&PathElement::new(vec![(8, y), (30, y)], c.stroke_width(3)))?;
             area.draw(&Circle::new((19, y), 4, c.filled()))?;
         }
-        area.draw(&Text::new(label.clone(), (40, y - 9), font(16)))?;
+        area.draw(&Text::new(e.label.clone(), (40, y - 9), font(16)))?;
+        if let Some(note) = &e.note {
+            let grey = (FAMILY, 14).into_font().color(&RGBColor(90, 90, 90));
+            area.draw(&Text::new(note.clone(), (40, y + 11), grey))?;
+            y += 20;
+        }
+        y += 28;
     }
     Ok(())
+}
+
+/// One legend line (and an optional note under it).
+struct Entry {
+    label: String,
+    note: Option<String>,
+    colour: RGBColor,
 }
 
 fn probability_panel<DB: DrawingBackend>(

@@ -43,6 +43,8 @@ impl Pt {
 pub struct Series {
     /// Legend text.
     pub label: String,
+    /// A second legend line (the 50 % point), when there is one.
+    pub note: Option<String>,
     /// Points in increasing `x`.
     pub points: Vec<Pt>,
 }

@@ -70,9 +70,23 @@ fn warning(meta: &Meta) -> Option<String> {
     meta.is_mock().then(|| MOCK_BANNER.to_string())
 }
 
-fn series(curve: &Curve, label: String, x_of: impl Fn(u64) -> f64 + Copy) -> Series {
+/// A series with the 50 % point as its legend note (`unit` formats an x value).
+fn series(
+    curve: &Curve,
+    label: String,
+    x_of: impl Fn(u64) -> f64 + Copy,
+    unit: impl Fn(f64) -> String,
+) -> Series {
+    let c = curve.crossing();
+    let note = match (c.last_ok, c.first_fail) {
+        (Some(ok), Some(_)) => Some(format!(">= 50 % up to {}", unit(x_of(ok.x)))),
+        (Some(ok), None) => Some(format!(">= 50 % at all, to {}", unit(x_of(ok.x)))),
+        (None, Some(_)) => Some("< 50 % everywhere".to_string()),
+        (None, None) => None,
+    };
     Series {
         label,
+        note,
         points: curve
             .stats()
             .iter()
@@ -101,7 +115,7 @@ pub fn capacity_figure(meta: &Meta, rows: &[crate::results::CapacityRow]) -> Fig
         x_short: "footprint (lines)".into(),
         series: report::capacity_curves(meta, rows)
             .into_iter()
-            .map(|(label, c)| series(&c, label, |x| x as f64))
+            .map(|(label, c)| series(&c, label, |x| x as f64, |x| format!("{x} lines")))
             .collect(),
     }
 }
@@ -128,6 +142,7 @@ pub fn duration_figure(meta: &Meta, rows: &[crate::results::DurationRow]) -> Fig
             &report::duration_curve(rows),
             "spin in transaction".into(),
             move |c| c as f64 / tsc_hz * 1e6,
+            |us| format!("{us:.3} µs"),
         )],
     }
 }

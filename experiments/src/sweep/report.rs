@@ -78,6 +78,16 @@ pub fn capacity_table(meta: &Meta, rows: &[CapacityRow]) -> String {
         });
         let _ = writeln!(out, "{label:<16} {:>24} {:>8} {fail:>22}", ok.0, ok.1);
     }
+    if let Some(l1) = meta.machine.l1d {
+        let _ = writeln!(
+            out,
+            "for comparison, L1D (sysfs): {} KiB = {} lines, {}-way, {} sets",
+            l1.size_bytes / 1024,
+            l1.size_bytes / u64::from(l1.line_bytes.max(1)),
+            l1.ways,
+            l1.sets
+        );
+    }
     out
 }
 
