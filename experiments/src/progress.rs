@@ -32,10 +32,12 @@ impl Progress {
         Progress { bar }
     }
 
-    /// One more row, with a note about it.
-    pub fn point(&self, note: &str) {
+    /// One more row, with a note about it (only formatted when the bar is shown).
+    pub fn point(&self, note: impl FnOnce() -> String) {
         self.bar.inc(1);
-        self.bar.set_message(note.to_string());
+        if !self.bar.is_hidden() {
+            self.bar.set_message(note());
+        }
     }
 
     /// Removes the bar.

@@ -93,10 +93,14 @@ pub fn run_capacity<H: Hardware>(
         let row = CapacityRow::new(op, pattern, lines, spec.warmth, rep, spec.seed, &tally);
         out.append(&row)?;
         rows.push(row);
-        progress.point(&format!(
-            "{op:?} {pattern:?} {lines} lines rep {rep}: {:.3}",
-            tally.commit_rate()
-        ));
+        progress.point(|| {
+            format!(
+                "{} {} {lines} lines rep {rep}: {:.3}",
+                super::report::name(&op),
+                super::report::name(&pattern),
+                tally.commit_rate()
+            )
+        });
     }
     Ok(Outcome::Complete)
 }
@@ -121,11 +125,13 @@ pub fn run_duration<H: Hardware>(
         let row = DurationRow::new(cycles, tsc_hz, rep, spec.seed, &tally);
         out.append(&row)?;
         rows.push(row);
-        progress.point(&format!(
-            "{cycles} cycles ({:.2} us) rep {rep}: {:.3}",
-            row.us,
-            tally.commit_rate()
-        ));
+        progress.point(|| {
+            format!(
+                "{cycles} cycles ({:.2} us) rep {rep}: {:.3}",
+                row.us,
+                tally.commit_rate()
+            )
+        });
     }
     Ok(Outcome::Complete)
 }
