@@ -77,7 +77,13 @@ fn execute<H: Hardware>(
     dirs: &Dirs,
 ) -> Result<()> {
     let pinned = runner::pin(common.core)?;
-    let machine = Machine::collect();
+    let setup = Setup {
+        spec,
+        common,
+        dirs,
+        machine: Machine::collect(),
+        pinned,
+    };
     let stop = runner::install_sigint()?;
     match spec {
         SweepSpec::Capacity(s) => {
@@ -88,26 +94,16 @@ fn execute<H: Hardware>(
                 Sizes::Refine { .. } => None,
             };
             let check = |rows: &[_]| plan::check_capacity_rows(s, rows);
-            drive(
-                &mut hw,
-                spec,
-                common,
-                dirs,
-                machine,
-                pinned,
-                total,
-                check,
-                |hw, session, progress| {
-                    runner::run_capacity(
-                        hw,
-                        s,
-                        &mut session.rows,
-                        &mut session.writer,
-                        stop,
-                        progress,
-                    )
-                },
-            )
+            drive(&mut hw, setup, total, check, |hw, session, progress| {
+                runner::run_capacity(
+                    hw,
+                    s,
+                    &mut session.rows,
+                    &mut session.writer,
+                    stop,
+                    progress,
+                )
+            })
         }
         SweepSpec::Duration(s) => {
             let total = match &s.cycles {
@@ -115,46 +111,47 @@ fn execute<H: Hardware>(
                 Cycles::Ladder { .. } => None,
             };
             let check = |rows: &[_]| plan::check_duration_rows(s, rows);
-            drive(
-                &mut hw,
-                spec,
-                common,
-                dirs,
-                machine,
-                pinned,
-                total,
-                check,
-                |hw, session, progress| {
-                    let tsc_hz = session.meta.machine.tsc_hz;
-                    runner::run_duration(
-                        hw,
-                        s,
-                        tsc_hz,
-                        &mut session.rows,
-                        &mut session.writer,
-                        stop,
-                        progress,
-                    )
-                },
-            )
+            drive(&mut hw, setup, total, check, |hw, session, progress| {
+                let tsc_hz = session.meta.machine.tsc_hz;
+                runner::run_duration(
+                    hw,
+                    s,
+                    tsc_hz,
+                    &mut session.rows,
+                    &mut session.writer,
+                    stop,
+                    progress,
+                )
+            })
         }
     }
 }
 
-/// Opens the session, runs it, and ends it: charts and table when complete, a resume hint and
-/// exit status 130 when interrupted. The run folder's path is always the last line on stdout.
-#[allow(clippy::too_many_arguments)]
-fn drive<H: Hardware, R: Record>(
-    hw: &mut H,
-    spec: &SweepSpec,
-    common: &CommonArgs,
-    dirs: &Dirs,
+/// What every session needs besides the hardware.
+struct Setup<'a> {
+    spec: &'a SweepSpec,
+    common: &'a CommonArgs,
+    dirs: &'a Dirs,
     machine: Machine,
     pinned: Option<usize>,
+}
+
+/// Opens the session, runs it, and ends it: charts and table when complete, a resume hint and
+/// exit status 130 when interrupted. The run folder's path is always the last line on stdout.
+fn drive<H: Hardware, R: Record>(
+    hw: &mut H,
+    setup: Setup<'_>,
     total: Option<u64>,
     check: impl Fn(&[R]) -> Result<(), String>,
     body: impl FnOnce(&mut H, &mut session::Session<R>, &Progress) -> Result<Outcome>,
 ) -> Result<()> {
+    let Setup {
+        spec,
+        common,
+        dirs,
+        machine,
+        pinned,
+    } = setup;
     let mut session = match &common.resume {
         Some(dir) => session::resume::<R>(dir, spec, hw.source(), &machine, pinned, check)?,
         None => session::start::<R>(&dirs.results, spec, hw.source(), machine, pinned)?,
