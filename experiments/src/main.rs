@@ -4,10 +4,13 @@
 //! Errors are printed with their full context chain and exit with status 1 (clap's own usage
 //! errors exit with 2).
 
+mod analysis;
 mod kernels;
 mod machine;
 mod plot;
 mod probe;
+mod progress;
+mod results;
 mod run_dir;
 mod sweep;
 

@@ -1,0 +1,47 @@
+//! Progress display: an indicatif bar on stderr when stderr is a terminal, nothing otherwise (so
+//! logs and pipes stay clean, and stdout is never touched).
+
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+
+/// A progress bar, or a no-op when stderr is not a terminal.
+pub struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    /// A bar for `total` rows (`None` when the plan is adaptive: then a spinner with a count),
+    /// starting at `done`.
+    pub fn new(total: Option<u64>, done: u64) -> Self {
+        if !std::io::stderr().is_terminal() {
+            return Progress {
+                bar: ProgressBar::hidden(),
+            };
+        }
+        let bar = match total {
+            Some(n) => ProgressBar::new(n).with_style(
+                ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {elapsed_precise}  {msg}")
+                    .expect("valid template"),
+            ),
+            None => ProgressBar::new_spinner().with_style(
+                ProgressStyle::with_template("{spinner} {pos} rows  {elapsed_precise}  {msg}")
+                    .expect("valid template"),
+            ),
+        };
+        bar.set_position(done);
+        Progress { bar }
+    }
+
+    /// One more row, with a note about it (only formatted when the bar is shown).
+    pub fn point(&self, note: impl FnOnce() -> String) {
+        self.bar.inc(1);
+        if !self.bar.is_hidden() {
+            self.bar.set_message(note());
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

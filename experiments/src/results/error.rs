@@ -1,0 +1,58 @@
+//! Typed errors of the result files; each names the path (and the CSV line) it is about.
+
+use std::path::PathBuf;
+
+/// Something wrong with a result folder or one of its files.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    /// The path does not exist or is not a folder.
+    #[error("{0}: no such folder")]
+    NotAFolder(PathBuf),
+    /// The folder has no `meta.json`, so it is not a tmlab run folder.
+    #[error("{0}: not a tmlab run folder (no meta.json)")]
+    NotARunFolder(PathBuf),
+    /// An I/O error on a file.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// `points.csv` has a header other than the expected one.
+    #[error("{path}: line 1: unexpected header {found:?}, expected {expected:?}")]
+    Header {
+        /// The file.
+        path: PathBuf,
+        /// The header found.
+        found: String,
+        /// The header this kind of sweep writes.
+        expected: String,
+    },
+    /// A row of `points.csv` cannot be read.
+    #[error("{path}: line {line}: {message}")]
+    Row {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// `meta.json` cannot be parsed.
+    #[error("{path}: {source}")]
+    Meta {
+        /// The file.
+        path: PathBuf,
+        /// The parse error (with its line and column).
+        source: serde_json::Error,
+    },
+}
+
+impl ResultsError {
+    /// Wraps an I/O error with its path.
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> ResultsError {
+        let path = path.into();
+        move |source| ResultsError::Io { path, source }
+    }
+}

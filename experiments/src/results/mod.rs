@@ -1,0 +1,75 @@
+//! Result folders on disk: the one place that reads and writes them.
+//!
+//! A run folder `results/<UTC time>-<sweep>[-mock]-<host>/` holds exactly two files:
+//!
+//! - `points.csv`: tidy data, one row per point and repetition. Every parameter is a column and
+//!   every count is a column (see [`rows`]). The header is written once, when the folder is
+//!   created; each row is appended with a single `write` and flushed to the disk as soon as its
+//!   point finishes, so an interrupted run keeps every row it finished and never a partial one.
+//! - `meta.json`: the sweep's parameters, the machine, the command lines, the software versions,
+//!   the start and end times and the run's status (see [`meta`]).
+//!
+//! Charts are derived data: `tmlab plot DIR` redraws them from these two files alone.
+//! Every error names the file (and, for the CSV, the line) it is about.
+
+pub mod error;
+pub mod loaded;
+pub mod meta;
+pub mod points;
+pub mod rows;
+
+pub use error::ResultsError;
+pub use loaded::{Loaded, Rows};
+pub use meta::{Hardware, Meta, Status};
+pub use rows::{CapacityRow, DurationRow};
+
+use std::path::{Path, PathBuf};
+
+/// File name of the data table inside a run folder.
+pub const POINTS_FILE: &str = "points.csv";
+/// File name of the metadata inside a run folder.
+pub const META_FILE: &str = "meta.json";
+
+/// The paths of one run folder's files.
+#[derive(Clone, Debug)]
+pub struct RunFolder {
+    /// The folder.
+    pub dir: PathBuf,
+}
+
+impl RunFolder {
+    /// The run folder at `dir` (nothing is checked).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        RunFolder { dir: dir.into() }
+    }
+
+    /// `DIR/points.csv`.
+    pub fn points(&self) -> PathBuf {
+        self.dir.join(POINTS_FILE)
+    }
+
+    /// `DIR/meta.json`.
+    pub fn meta(&self) -> PathBuf {
+        self.dir.join(META_FILE)
+    }
+
+    /// The folder's own name (`20261122T023519Z-capacity-host`), used for its chart folder.
+    pub fn name(&self) -> String {
+        self.dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "run".into())
+    }
+
+    /// Fails with a clear message unless `dir` is an existing run folder (has `meta.json`).
+    pub fn open(dir: &Path) -> Result<Self, ResultsError> {
+        if !dir.is_dir() {
+            return Err(ResultsError::NotAFolder(dir.to_path_buf()));
+        }
+        let run = RunFolder::new(dir);
+        if !run.meta().is_file() {
+            return Err(ResultsError::NotARunFolder(dir.to_path_buf()));
+        }
+        Ok(run)
+    }
+}

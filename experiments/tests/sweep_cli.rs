@@ -1,0 +1,387 @@
+//! End-to-end tests of `tmlab sweep` and `tmlab plot` through the real binary.
+//!
+//! They run on machines without RTM: the hidden `--mock-hardware` flag replaces the kernels by a
+//! deterministic model (and marks the run as mock everywhere). Each test works in its own folder
+//! under the system temp dir.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tmlab");
+
+/// A fresh, empty folder for one test.
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tmlab-sweep-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn tmlab(root: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("--results-dir")
+        .arg(root.join("results"))
+        .arg("--plots-dir")
+        .arg(root.join("plots"))
+        .args(args)
+        .env_remove("TMLAB_NO_RTM");
+    c
+}
+
+fn run(root: &Path, args: &[&str]) -> Output {
+    tmlab(root, args).output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn last_line(o: &Output) -> PathBuf {
+    let out = String::from_utf8_lossy(&o.stdout);
+    PathBuf::from(out.lines().last().expect("stdout is empty"))
+}
+
+fn run_folders(root: &Path) -> Vec<PathBuf> {
+    match std::fs::read_dir(root.join("results")) {
+        Ok(rd) => rd.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn assert_fails(o: &Output, needle: &str) {
+    assert!(!o.status.success(), "expected failure, got {:?}", o.status);
+    let err = stderr(o);
+    assert!(err.contains(needle), "stderr lacks {needle:?}:\n{err}");
+}
+
+/// Bad options fail with a message naming the problem, and create nothing.
+#[test]
+fn bad_input_is_refused_before_anything_is_created() {
+    let root = temp("bad");
+    let m = "--mock-hardware";
+    let cases: &[(&[&str], &str)] = &[
+        (&["sweep", "capacity", m, "--bogus"], "--bogus"),
+        (
+            &["sweep", "capacity", m, "--sizes", "10..1"],
+            "inverted range",
+        ),
+        (&["sweep", "capacity", m, "--sizes", ""], "--sizes is empty"),
+        (&["sweep", "capacity", m, "--sizes", "4,,8"], "empty item"),
+        (&["sweep", "capacity", m, "--sizes", "0..8"], "at least 1"),
+        (&["sweep", "capacity", m, "--attempts", "0"], "--attempts"),
+        (&["sweep", "capacity", m, "--reps", "0"], "--reps"),
+        (&["sweep", "capacity", m, "--op", "scan"], "scan"),
+        (&["sweep", "capacity", m, "--warm", "--cold"], "--cold"),
+        (
+            &["sweep", "capacity", m, "--sizes", "4", "--refine"],
+            "--refine",
+        ),
+        (
+            &[
+                "sweep",
+                "duration",
+                m,
+                "--min-cycles",
+                "9",
+                "--max-cycles",
+                "8",
+            ],
+            "--min-cycles",
+        ),
+        (
+            &["sweep", "duration", m, "--cycles", "5..1"],
+            "inverted range",
+        ),
+        (
+            &["sweep", "capacity", m, "--resume", "/nonexistent/tmlab-run"],
+            "no such folder",
+        ),
+    ];
+    for (args, needle) in cases {
+        let o = run(&root, args);
+        assert_fails(&o, needle);
+        assert!(run_folders(&root).is_empty(), "{args:?} created a folder");
+    }
+    let not_run = root.join("empty");
+    std::fs::create_dir_all(&not_run).unwrap();
+    let o = run(
+        &root,
+        &[
+            "sweep",
+            "capacity",
+            m,
+            "--resume",
+            not_run.to_str().unwrap(),
+        ],
+    );
+    assert_fails(&o, "not a tmlab run folder");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// Without RTM (forced off here) the sweep says so, exits non-zero and creates no folder.
+#[test]
+fn without_rtm_nothing_is_created() {
+    let root = temp("nortm");
+    for kind in ["capacity", "duration"] {
+        let o = tmlab(
+            &root,
+            &["sweep", kind, "--sizes", "1,2"][..if kind == "capacity" { 4 } else { 2 }],
+        )
+        .env("TMLAB_NO_RTM", "1")
+        .output()
+        .unwrap();
+        assert_fails(&o, "RTM unusable");
+        assert!(stderr(&o).starts_with("error: "), "{}", stderr(&o));
+    }
+    assert!(run_folders(&root).is_empty());
+    assert!(!root.join("results").exists());
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn data_rows(points: &Path) -> usize {
+    std::fs::read_to_string(points).map_or(0, |t| t.lines().count().saturating_sub(1))
+}
+
+/// Interrupting with SIGINT and resuming gives exactly the rows of an uninterrupted run.
+#[test]
+fn sigint_then_resume_equals_an_uninterrupted_run() {
+    let root = temp("resume");
+    let sweep = [
+        "sweep",
+        "capacity",
+        "--mock-hardware",
+        "--op",
+        "write,read",
+        "--pattern",
+        "same-set",
+        "--max-lines",
+        "64",
+        "--attempts",
+        "50",
+        "--reps",
+        "2",
+        "--no-plot",
+    ];
+
+    // The reference: the same sweep, uninterrupted.
+    let reference = run(&root.join("ref"), &sweep);
+    assert!(reference.status.success(), "{}", stderr(&reference));
+    let reference_dir = last_line(&reference);
+    let want = read(&reference_dir.join("points.csv"));
+    assert!(reference_dir.to_string_lossy().contains("-capacity-mock-"));
+
+    // The same sweep, slowed down, interrupted after a few rows.
+    let mut slow: Vec<&str> = sweep.to_vec();
+    slow.extend(["--mock-delay-ms", "40"]);
+    let child = tmlab(&root, &slow)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let points = loop {
+        let found = run_folders(&root)
+            .into_iter()
+            .next()
+            .map(|d| d.join("points.csv"));
+        if let Some(p) = found.filter(|p| data_rows(p) >= 3) {
+            break p;
+        }
+        assert!(Instant::now() < deadline, "no rows appeared");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: `kill` has no memory-safety preconditions; `pid` is our own child, not yet reaped.
+    let sent = unsafe { libc::kill(pid, libc::SIGINT) };
+    assert_eq!(sent, 0, "kill failed");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(stderr(&out).contains("resume with: "), "{}", stderr(&out));
+    let dir = last_line(&out);
+    assert_eq!(dir, points.parent().unwrap());
+    let partial = read(&points);
+    assert!(partial.ends_with('\n'), "a partial row was left");
+    let n = data_rows(&points);
+    assert!(
+        n >= 3 && n < want.lines().count() - 1,
+        "interrupted after {n} rows"
+    );
+    assert!(
+        want.starts_with(&partial),
+        "rows so far must be the plan's first rows"
+    );
+    assert!(read(&dir.join("meta.json")).contains(r#""status": "interrupted""#));
+
+    // The printed command contains --resume DIR.
+    let hint = stderr(&out);
+    assert!(
+        hint.contains(&format!("--resume {}", dir.display())),
+        "{hint}"
+    );
+
+    // Different parameters are refused and change nothing.
+    let d = dir.to_str().unwrap();
+    let mut other: Vec<&str> = sweep.to_vec();
+    other[10] = "60";
+    other.extend(["--resume", d]);
+    let o = run(&root, &other);
+    assert_fails(&o, "attempts: 50 vs. 60");
+    let o = run(
+        &root,
+        &["sweep", "duration", "--mock-hardware", "--resume", d],
+    );
+    assert_fails(&o, "capacity sweep");
+    assert_eq!(read(&points), partial);
+
+    // Resuming finishes it.
+    let mut again: Vec<&str> = sweep.to_vec();
+    again.extend(["--resume", d]);
+    let o = run(&root, &again);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(last_line(&o), dir);
+    assert_eq!(
+        read(&points),
+        want,
+        "resumed run differs from the uninterrupted one"
+    );
+    let meta = read(&dir.join("meta.json"));
+    assert!(meta.contains(r#""status": "complete""#) && meta.contains(r#""hardware": "mock""#));
+    assert!(meta.contains(r#""rows_before": "#));
+
+    // A complete run cannot be resumed, and no other folder was created.
+    assert_fails(&run(&root, &again), "already complete");
+    assert_eq!(run_folders(&root).len(), 1);
+
+    // Its charts can be drawn from the folder alone.
+    let o = run(&root, &["plot", d]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let png = root
+        .join("plots")
+        .join(dir.file_name().unwrap())
+        .join("capacity.png");
+    assert!(std::fs::metadata(&png).unwrap().len() > 10_000);
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// A complete mock run prints the table, the charts and, last, its folder.
+#[test]
+fn a_duration_run_prints_table_charts_and_folder() {
+    let root = temp("duration");
+    let o = run(
+        &root,
+        &[
+            "sweep",
+            "duration",
+            "--mock-hardware",
+            "--cycles",
+            "1000,1000000,3000000,9000000",
+            "--attempts",
+            "40",
+            "--reps",
+            "2",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("MOCK DATA - not a measurement"), "{out}");
+    assert!(out.contains("longest duration committing >= 50 %"), "{out}");
+    let dir = last_line(&o);
+    assert!(dir.starts_with(root.join("results")));
+    for ext in ["svg", "png"] {
+        let chart = root
+            .join("plots")
+            .join(dir.file_name().unwrap())
+            .join(format!("duration.{ext}"));
+        assert!(out.contains(&chart.display().to_string()), "{out}");
+        assert!(std::fs::metadata(&chart).unwrap().len() > 0);
+    }
+    let csv = read(&dir.join("points.csv"));
+    assert_eq!(csv.lines().count(), 1 + 4 * 2);
+    assert!(csv.starts_with("cycles,us,rep,seed,attempts,commits,"));
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+const META: &str = r#"{
+  "format": 1,
+  "hardware": "rtm",
+  "spec": {"sweep": "capacity", "ops": ["write", "read"], "patterns": ["seq"],
+           "sizes": {"list": [1, 64, 512, 1024]}, "warmth": "warm",
+           "attempts": 10, "reps": 2, "seed": 1},
+  "machine": {
+    "hostname": "handmade", "kernel": "Linux 6.1", "cores": 4,
+    "cpu": {"vendor": "GenuineIntel", "family": 6, "model": 85, "stepping": 7,
+            "brand": "Hand-made CPU", "microcode": "0x1", "hypervisor": false,
+            "hypervisor_vendor": null},
+    "features": {"rtm": true, "hle": false, "rtm_always_abort": false,
+                 "tsx_force_abort": false, "tsxldtrk": false},
+    "rtm_usable": true, "rtm_reason": null, "l1d": null, "tsc_hz": 2.5e9,
+    "software": {"tmlab_version": "0.1.0", "git_commit": "abc", "git_dirty": "false",
+                 "rustc": "rustc 1.95.0", "profile": "release", "command": ["tmlab"]}
+  },
+  "pinned_core": 1,
+  "started": "2026-01-02T03:04:05Z",
+  "ended": "2026-01-02T03:05:05Z",
+  "status": "complete",
+  "resumes": []
+}"#;
+
+const HEADER: &str = "op,pattern,lines,warm,rep,seed,attempts,commits,conflict,capacity,explicit,retry_only,nested,debug,status0,unknown";
+
+/// `tmlab plot` draws non-empty SVG and PNG files from a hand-made folder, and refuses a
+/// malformed CSV naming the file and line.
+#[test]
+fn plot_draws_a_hand_made_folder_and_refuses_malformed_csv() {
+    let root = temp("plot");
+    let run_dir = root.join("20260102T030405Z-capacity-handmade");
+    std::fs::create_dir_all(&run_dir).unwrap();
+    std::fs::write(run_dir.join("meta.json"), META).unwrap();
+    let mut csv = format!("{HEADER}\n");
+    for (op, commits) in [("write", [10, 9, 4, 0]), ("read", [10, 10, 9, 6])] {
+        for (lines, c) in [1, 64, 512, 1024].iter().zip(commits) {
+            for rep in 0..2 {
+                let c = if rep == 1 { c.max(1) - 1 } else { c };
+                csv += &format!(
+                    "{op},seq,{lines},warm,{rep},1,10,{c},0,{},0,0,0,0,0,0\n",
+                    10 - c
+                );
+            }
+        }
+    }
+    std::fs::write(run_dir.join("points.csv"), &csv).unwrap();
+    let o = run(&root, &["plot", run_dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let charts = root
+        .join("plots")
+        .join("20260102T030405Z-capacity-handmade");
+    let svg = read(&charts.join("capacity.svg"));
+    assert!(svg.starts_with("<svg") && svg.contains("Hand-made CPU") && svg.contains("2026-01-02"));
+    assert!(
+        !svg.contains("MOCK"),
+        "a hardware run must not be labelled mock"
+    );
+    let png = std::fs::read(charts.join("capacity.png")).unwrap();
+    assert!(png.len() > 10_000 && png.starts_with(b"\x89PNG"));
+
+    std::fs::write(
+        run_dir.join("points.csv"),
+        format!("{csv}write,seq,2048,warm,0,1,10,oops,0,10,0,0,0,0,0,0\n"),
+    )
+    .unwrap();
+    let o = run(&root, &["plot", run_dir.to_str().unwrap()]);
+    assert_fails(&o, "points.csv: line 18: field 8");
+    std::fs::write(run_dir.join("points.csv"), "lines,commits\n1,1\n").unwrap();
+    assert_fails(
+        &run(&root, &["plot", run_dir.to_str().unwrap()]),
+        "line 1: unexpected header",
+    );
+    assert_fails(
+        &run(&root, &["plot", root.to_str().unwrap()]),
+        "not a tmlab run folder",
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}
