@@ -1,8 +1,31 @@
 //! Footprint transactions: read and/or write N cache lines inside one transaction.
-//! (Interface fixed; the implementation is being written.)
+//!
+//! A [`FootprintBuffer`] is allocated once for the largest footprint a caller will ask for: 4 KiB
+//! aligned, every page pre-faulted by a store to every line (a page fault inside a transaction
+//! aborts it with status 0). Each call to [`FootprintBuffer::run`] then:
+//!
+//! 1. lays out the footprint's lines (see [`layout`]: sequential and same-set offsets are computed
+//!    from a stride, random ones are drawn from the seed into a list whose capacity was reserved
+//!    at construction, so nothing is allocated);
+//! 2. for each attempt, outside any transaction, warms the footprint (a store to every line) or
+//!    flushes it (`clflush` every line, then `mfence`), as the [`Warmth`] says;
+//! 3. runs one hardware transaction that loads the first word of every line ([`Op::Read`]), stores
+//!    to it ([`Op::Write`]), or loads from the first half of the lines and stores to the second
+//!    half ([`Op::Mixed`]), with volatile accesses the compiler can neither drop nor merge;
+//! 4. counts the outcome with [`Tally::record`].
+//!
+//! The loop is monomorphized per layout kind, so inside a transaction the only memory touched is
+//! the footprint (plus, for the random layout only, its list of line numbers: 4 bytes per line).
+//! Nothing here pins the thread; callers do.
+
+pub mod layout;
+mod region;
+mod rng;
 
 use super::Tally;
 use htm::Rtm;
+use layout::{Lines, Listed, region_bytes, strided};
+use region::Region;
 use serde::{Deserialize, Serialize};
 
 /// What each transaction does to its lines.
@@ -27,6 +50,11 @@ pub enum Pattern {
     Random,
     /// Lines 4 KiB apart, so every line maps to the same L1 set.
     SameSet,
+}
+
+impl Pattern {
+    /// Every pattern.
+    pub const ALL: [Pattern; 3] = [Pattern::Seq, Pattern::Random, Pattern::SameSet];
 }
 
 /// The cache state each attempt starts from.
@@ -54,20 +82,176 @@ pub struct FootprintSpec {
 
 /// A pre-faulted buffer large enough for footprints up to a maximum, reused across points.
 pub struct FootprintBuffer {
-    _private: (),
+    region: Region,
+    seed: u64,
+    /// The patterns the buffer was sized for.
+    patterns: Vec<Pattern>,
+    /// The random layout of the current point (capacity `max_lines` when random is allowed).
+    list: Vec<u32>,
+    /// Scratch for drawing it (capacity `4 max_lines` when random is allowed).
+    scratch: Vec<u32>,
 }
 
 impl FootprintBuffer {
     /// Allocates and pre-faults a buffer for footprints of up to `max_lines` lines in any pattern.
     /// `seed` drives the random pattern.
+    ///
+    /// The same-set pattern needs `4096 max_lines` bytes; use
+    /// [`FootprintBuffer::with_patterns`] when only some patterns are needed.
     pub fn new(max_lines: usize, seed: u64) -> Self {
-        let _ = (max_lines, seed);
-        unimplemented!("footprint kernel is being written")
+        Self::with_patterns(max_lines, seed, &Pattern::ALL)
+    }
+
+    /// Like [`FootprintBuffer::new`], but sized only for `patterns` (for example 64 MiB for 2^20
+    /// sequential lines instead of the 4 GiB a same-set footprint of that size would span).
+    pub fn with_patterns(max_lines: usize, seed: u64, patterns: &[Pattern]) -> Self {
+        let bytes = patterns
+            .iter()
+            .map(|&p| region_bytes(p, max_lines))
+            .max()
+            .unwrap_or(0);
+        let random = patterns.contains(&Pattern::Random);
+        FootprintBuffer {
+            region: Region::new(bytes),
+            seed,
+            patterns: patterns.to_vec(),
+            list: Vec::with_capacity(if random { max_lines } else { 0 }),
+            scratch: Vec::with_capacity(if random {
+                layout::RANDOM_SPREAD * max_lines
+            } else {
+                0
+            }),
+        }
+    }
+
+    /// The largest footprint, in lines, this buffer holds in `pattern` (0 if it was not sized
+    /// for that pattern).
+    pub fn max_lines(&self, pattern: Pattern) -> usize {
+        if self.patterns.contains(&pattern) {
+            self.region.len() / region_bytes(pattern, 1)
+        } else {
+            0
+        }
     }
 
     /// Runs `attempts` transactions of `spec` and tallies them.
+    ///
+    /// # Panics
+    /// If `spec.lines` exceeds [`FootprintBuffer::max_lines`] for its pattern.
     pub fn run(&mut self, rtm: Rtm, spec: &FootprintSpec, attempts: u64) -> Tally {
-        let _ = (rtm, spec, attempts);
-        unimplemented!("footprint kernel is being written")
+        self.run_until(rtm, spec, attempts, |_| false)
+    }
+
+    /// Like [`FootprintBuffer::run`], but stops early, after the attempt for which `stop` (called
+    /// with the tally so far after every attempt) returns `true`.
+    ///
+    /// # Panics
+    /// If `spec.lines` exceeds [`FootprintBuffer::max_lines`] for its pattern.
+    pub fn run_until(
+        &mut self,
+        rtm: Rtm,
+        spec: &FootprintSpec,
+        attempts: u64,
+        stop: impl FnMut(&Tally) -> bool,
+    ) -> Tally {
+        assert!(
+            spec.lines <= self.max_lines(spec.pattern),
+            "footprint of {} {:?} lines exceeds the buffer ({} lines)",
+            spec.lines,
+            spec.pattern,
+            self.max_lines(spec.pattern)
+        );
+        match strided(spec.pattern, spec.lines) {
+            Some(lines) => attempt_all(&self.region, rtm, &lines, spec, attempts, stop),
+            None => {
+                layout::random_lines(self.seed, spec.lines, &mut self.scratch, &mut self.list);
+                let lines = Listed { list: &self.list };
+                attempt_all(&self.region, rtm, &lines, spec, attempts, stop)
+            }
+        }
+    }
+}
+
+/// The timed loop, one instance per layout kind.
+#[inline(never)]
+fn attempt_all<L: Lines>(
+    region: &Region,
+    rtm: Rtm,
+    lines: &L,
+    spec: &FootprintSpec,
+    attempts: u64,
+    mut stop: impl FnMut(&Tally) -> bool,
+) -> Tally {
+    let n = lines.len();
+    // Lines [0, read_end) are loaded, lines [write_start, n) are stored to.
+    let (read_end, write_start) = match spec.op {
+        Op::Read => (n, n),
+        Op::Write => (0, 0),
+        Op::Mixed => (n / 2, n / 2),
+    };
+    let mut tally = Tally::default();
+    for attempt in 0..attempts {
+        match spec.warmth {
+            Warmth::Warm => region.warm(lines),
+            Warmth::Cold => region.flush(lines),
+        }
+        let outcome = rtm.transaction(|| {
+            let mut sum = 0u64;
+            for i in 0..read_end {
+                sum = sum.wrapping_add(region.load(lines.offset(i)));
+            }
+            for i in write_start..n {
+                region.store(lines.offset(i), attempt);
+            }
+            sum
+        });
+        tally.record(outcome.map(|sum| {
+            std::hint::black_box(sum);
+        }));
+        if stop(&tally) {
+            break;
+        }
+    }
+    tally
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffers_are_sized_for_their_patterns() {
+        let all = FootprintBuffer::new(16, 1);
+        assert_eq!(all.max_lines(Pattern::SameSet), 16);
+        assert_eq!(all.max_lines(Pattern::Random), 16 * 4096 / 256);
+        assert_eq!(all.max_lines(Pattern::Seq), 16 * 64);
+        assert_eq!(all.list.capacity(), 16);
+        let seq = FootprintBuffer::with_patterns(1000, 1, &[Pattern::Seq]);
+        assert_eq!(
+            seq.max_lines(Pattern::Seq),
+            1024,
+            "rounded up to whole pages"
+        );
+        assert_eq!(seq.max_lines(Pattern::SameSet), 0);
+        assert_eq!(seq.scratch.capacity(), 0);
+    }
+
+    #[test]
+    fn random_layouts_fit_in_the_reserved_capacity() {
+        let mut b = FootprintBuffer::new(256, 9);
+        let (list_cap, scratch_cap) = (b.list.capacity(), b.scratch.capacity());
+        for n in [1, 100, 256] {
+            layout::random_lines(b.seed, n, &mut b.scratch, &mut b.list);
+            assert_eq!(b.list.len(), n);
+            assert!(
+                b.list
+                    .iter()
+                    .all(|&l| (l as usize + 1) * 64 <= b.region.len())
+            );
+        }
+        assert_eq!(
+            (b.list.capacity(), b.scratch.capacity()),
+            (list_cap, scratch_cap)
+        );
     }
 }
