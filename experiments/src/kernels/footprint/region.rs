@@ -46,7 +46,7 @@ impl Region {
     /// Panics (in debug builds) unless `offset` is a line offset inside the region.
     #[inline(always)]
     pub(super) fn load(&self, offset: usize) -> u64 {
-        debug_assert!(offset % LINE == 0 && offset < self.len());
+        debug_assert!(offset.is_multiple_of(LINE) && offset < self.len());
         // SAFETY: `offset` is inside the allocation (callers index it with layouts that the
         // buffer checked against `len()`), 8-aligned because the base is 4 KiB-aligned and
         // `offset` a multiple of 64, and the memory was initialized by `alloc_zeroed`.
@@ -56,7 +56,7 @@ impl Region {
     /// Stores `value` to the first word of the line at `offset`.
     #[inline(always)]
     pub(super) fn store(&self, offset: usize, value: u64) {
-        debug_assert!(offset % LINE == 0 && offset < self.len());
+        debug_assert!(offset.is_multiple_of(LINE) && offset < self.len());
         // SAFETY: as in `load`; the region owns the memory and hands out no references into it,
         // so a store through the raw pointer aliases nothing.
         unsafe {
