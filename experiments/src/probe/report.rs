@@ -399,21 +399,31 @@ pub fn verdict(r: &ProbeReport, machine: &Machine) -> String {
             };
             parts.push(format!("an empty transaction costs {x:.0} cycles{ratio}"));
         }
+        let at_least = |censored: bool| if censored { "at least " } else { "" };
+        let hw = r.hardware.as_ref();
         if let Some(w) = r.write_capacity_lines {
             let l1 = machine
                 .l1d
                 .map(|c| format!(" of a {} KiB L1D", c.size_bytes / 1024))
                 .unwrap_or_default();
             parts.push(format!(
-                "writes fit up to {w} lines ({}{l1})",
+                "writes fit {}{w} lines ({}{l1})",
+                at_least(hw.is_some_and(|h| h.write_capacity.censored)),
                 bytes(w * 64)
             ));
         }
         if let Some(rd) = r.read_capacity_lines {
-            parts.push(format!("reads up to {rd} lines ({})", bytes(rd * 64)));
+            parts.push(format!(
+                "reads {}{rd} lines ({})",
+                at_least(hw.is_some_and(|h| h.read_capacity.censored)),
+                bytes(rd * 64)
+            ));
         }
         if let Some(d) = r.duration_50_us {
-            parts.push(format!("half of all transactions survive {d:.0} us"));
+            parts.push(format!(
+                "half of all transactions survive {}{d:.0} us",
+                at_least(hw.is_some_and(|h| h.duration_cycles.censored))
+            ));
         }
         let mut v = parts.join("; ");
         if let Some(rate) = r.spontaneous_abort_rate
@@ -548,6 +558,8 @@ mod tests {
         assert!(r.notes["duration_50_us"].starts_with("missing"));
         assert!(r.verdict.starts_with("RTM works"));
         assert!(r.verdict.contains("2.0x a lock xadd"));
+        assert!(r.verdict.contains("writes fit 600 lines"));
+        assert!(r.verdict.contains("reads at least 1024 lines"));
         let text = r.text();
         assert!(text.contains("600 lines (37.5 KiB)"));
         assert!(text.contains(">= 1024 lines"));
