@@ -12,24 +12,26 @@
 //! Nothing here pins the thread; callers do.
 
 use super::Tally;
+use super::footprint::Transact;
 use htm::Rtm;
 
 /// Runs `attempts` transactions that each spin for `cycles` TSC cycles, and tallies them.
 pub fn run(rtm: Rtm, cycles: u64, attempts: u64) -> Tally {
-    run_until(rtm, cycles, attempts, |_| false)
+    run_with(rtm, cycles, attempts, |_| false)
 }
 
-/// Like [`run`], but stops early, after the attempt for which `stop` (called with the tally so
-/// far after every attempt) returns `true`.
-pub fn run_until(
-    rtm: Rtm,
+/// Like [`run`], with any [`Transact`] implementation (the [`Rtm`] token, or a scripted stand-in
+/// in tests), and stopping early, after the attempt for which `stop` (called with the tally so far
+/// after every attempt) returns `true`.
+pub fn run_with<T: Transact>(
+    tx: T,
     cycles: u64,
     attempts: u64,
     mut stop: impl FnMut(&Tally) -> bool,
 ) -> Tally {
     let mut tally = Tally::default();
     for _ in 0..attempts {
-        let outcome = rtm.transaction(|| spin_for(cycles));
+        let outcome = tx.transaction(|| spin_for(cycles));
         tally.record(outcome);
         if stop(&tally) {
             break;
@@ -49,7 +51,25 @@ pub fn spin_for(cycles: u64) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::footprint::transact::mock::Scripted;
     use super::*;
+    use std::cell::Cell;
+
+    #[test]
+    fn every_attempt_spins_and_is_tallied() {
+        let calls = Cell::new(0);
+        let tx = Scripted {
+            script: &[None, Some(0)],
+            calls: &calls,
+        };
+        let t0 = tm::clock::now();
+        let t = run_with(tx, 10_000, 10, |_| false);
+        // Five bodies ran (the scripted aborts skip theirs), each for at least 10 000 cycles.
+        assert!(tm::clock::now() - t0 >= 50_000);
+        assert_eq!((t.attempts, t.commits, t.status0), (10, 5, 5));
+        let t = run_with(tx, 0, 10, |t| t.attempts == 3);
+        assert_eq!(t.attempts, 3);
+    }
 
     #[test]
     fn spin_for_takes_at_least_the_requested_cycles() {

@@ -21,12 +21,14 @@
 pub mod layout;
 mod region;
 mod rng;
+pub mod transact;
 
 use super::Tally;
 use htm::Rtm;
 use layout::{Lines, Listed, region_bytes, strided};
 use region::Region;
 use serde::{Deserialize, Serialize};
+pub use transact::Transact;
 
 /// What each transaction does to its lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
@@ -139,17 +141,18 @@ impl FootprintBuffer {
     /// # Panics
     /// If `spec.lines` exceeds [`FootprintBuffer::max_lines`] for its pattern.
     pub fn run(&mut self, rtm: Rtm, spec: &FootprintSpec, attempts: u64) -> Tally {
-        self.run_until(rtm, spec, attempts, |_| false)
+        self.run_with(rtm, spec, attempts, |_| false)
     }
 
-    /// Like [`FootprintBuffer::run`], but stops early, after the attempt for which `stop` (called
-    /// with the tally so far after every attempt) returns `true`.
+    /// Like [`FootprintBuffer::run`], with any [`Transact`] implementation (the [`Rtm`] token, or
+    /// a scripted stand-in in tests), and stopping early, after the attempt for which `stop`
+    /// (called with the tally so far after every attempt) returns `true`.
     ///
     /// # Panics
     /// If `spec.lines` exceeds [`FootprintBuffer::max_lines`] for its pattern.
-    pub fn run_until(
+    pub fn run_with<T: Transact>(
         &mut self,
-        rtm: Rtm,
+        tx: T,
         spec: &FootprintSpec,
         attempts: u64,
         stop: impl FnMut(&Tally) -> bool,
@@ -162,11 +165,11 @@ impl FootprintBuffer {
             self.max_lines(spec.pattern)
         );
         match strided(spec.pattern, spec.lines) {
-            Some(lines) => attempt_all(&self.region, rtm, &lines, spec, attempts, stop),
+            Some(lines) => attempt_all(&self.region, tx, &lines, spec, attempts, stop),
             None => {
                 layout::random_lines(self.seed, spec.lines, &mut self.scratch, &mut self.list);
                 let lines = Listed { list: &self.list };
-                attempt_all(&self.region, rtm, &lines, spec, attempts, stop)
+                attempt_all(&self.region, tx, &lines, spec, attempts, stop)
             }
         }
     }
@@ -174,9 +177,9 @@ impl FootprintBuffer {
 
 /// The timed loop, one instance per layout kind.
 #[inline(never)]
-fn attempt_all<L: Lines>(
+fn attempt_all<T: Transact, L: Lines>(
     region: &Region,
-    rtm: Rtm,
+    tx: T,
     lines: &L,
     spec: &FootprintSpec,
     attempts: u64,
@@ -195,7 +198,7 @@ fn attempt_all<L: Lines>(
             Warmth::Warm => region.warm(lines),
             Warmth::Cold => region.flush(lines),
         }
-        let outcome = rtm.transaction(|| {
+        let outcome = tx.transaction(|| {
             let mut sum = 0u64;
             for i in 0..read_end {
                 sum = sum.wrapping_add(region.load(lines.offset(i)));
@@ -217,7 +220,165 @@ fn attempt_all<L: Lines>(
 
 #[cfg(test)]
 mod tests {
+    use super::transact::mock::Scripted;
     use super::*;
+    use std::cell::Cell;
+
+    /// The first word of every line of the buffer.
+    fn words(b: &FootprintBuffer) -> Vec<u64> {
+        (0..b.region.len() / 64)
+            .map(|l| b.region.load(l * 64))
+            .collect()
+    }
+
+    /// Runs `spec` directly (every attempt "commits"), and returns the lines written with the
+    /// value each holds afterwards.
+    fn written_lines(
+        b: &mut FootprintBuffer,
+        spec: FootprintSpec,
+        attempts: u64,
+    ) -> Vec<(usize, u64)> {
+        let calls = Cell::new(0);
+        let tx = Scripted {
+            script: &[None],
+            calls: &calls,
+        };
+        let before = words(b);
+        let t = b.run_with(tx, &spec, attempts, |_| false);
+        assert_eq!((t.attempts, t.commits), (attempts, attempts));
+        assert_eq!(calls.get() as u64, attempts);
+        words(b)
+            .into_iter()
+            .enumerate()
+            .filter(|&(l, w)| w != before[l])
+            .collect()
+    }
+
+    #[test]
+    fn write_stores_to_exactly_the_footprint_lines() {
+        let mut b = FootprintBuffer::new(64, 3);
+        for warmth in [Warmth::Warm, Warmth::Cold] {
+            for (pattern, stride) in [(Pattern::Seq, 1), (Pattern::SameSet, 64)] {
+                // Values are attempt numbers; start from a state where 0 is "not written".
+                for l in 0..b.region.len() / 64 {
+                    b.region.store(l * 64, u64::MAX);
+                }
+                let spec = FootprintSpec {
+                    op: Op::Write,
+                    pattern,
+                    lines: 40,
+                    warmth,
+                };
+                let w = written_lines(&mut b, spec, 3);
+                let expected: Vec<(usize, u64)> = (0..40).map(|i| (i * stride, 2)).collect();
+                assert_eq!(w, expected, "{pattern:?} {warmth:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn random_writes_hit_the_drawn_lines_inside_four_times_the_footprint() {
+        let mut b = FootprintBuffer::new(64, 3);
+        for l in 0..b.region.len() / 64 {
+            b.region.store(l * 64, u64::MAX);
+        }
+        let spec = FootprintSpec {
+            op: Op::Write,
+            pattern: Pattern::Random,
+            lines: 50,
+            warmth: Warmth::Warm,
+        };
+        let w = written_lines(&mut b, spec, 1);
+        let mut drawn: Vec<usize> = b.list.iter().map(|&l| l as usize).collect();
+        drawn.sort_unstable();
+        assert_eq!(w.iter().map(|&(l, _)| l).collect::<Vec<_>>(), drawn);
+        assert!(w.iter().all(|&(l, v)| l < 200 && v == 0));
+    }
+
+    #[test]
+    fn read_writes_nothing_and_mixed_writes_the_second_half() {
+        let mut b = FootprintBuffer::new(64, 3);
+        for l in 0..b.region.len() / 64 {
+            b.region.store(l * 64, u64::MAX);
+        }
+        let read = FootprintSpec {
+            op: Op::Read,
+            pattern: Pattern::Seq,
+            lines: 64,
+            warmth: Warmth::Cold,
+        };
+        assert!(written_lines(&mut b, read, 5).is_empty());
+        let mixed = FootprintSpec {
+            op: Op::Mixed,
+            lines: 9,
+            ..read
+        };
+        let w = written_lines(&mut b, mixed, 2);
+        assert_eq!(w, (4..9).map(|l| (l, 1)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn aborts_are_tallied_by_cause_and_discard_nothing_they_did_not_write() {
+        let mut b = FootprintBuffer::new(16, 3);
+        let calls = Cell::new(0);
+        // commit, capacity, conflict|retry, status 0, explicit 0x42
+        let script = [None, Some(0b1000), Some(0b110), Some(0), Some(0x4200_0001)];
+        let tx = Scripted {
+            script: &script,
+            calls: &calls,
+        };
+        let spec = FootprintSpec {
+            op: Op::Write,
+            pattern: Pattern::Seq,
+            lines: 16,
+            warmth: Warmth::Warm,
+        };
+        let t = b.run_with(tx, &spec, 10, |_| false);
+        assert_eq!(t.attempts, 10);
+        assert_eq!(t.commits, 2);
+        assert_eq!(
+            (t.capacity, t.conflict, t.status0, t.explicit),
+            (2, 2, 2, 2)
+        );
+        // Only committed attempts (0 and 5) wrote; the last commit was attempt 5.
+        assert!((0..16).all(|l| b.region.load(l * 64) == 5));
+    }
+
+    #[test]
+    fn run_with_stops_when_told() {
+        let mut b = FootprintBuffer::new(8, 3);
+        let calls = Cell::new(0);
+        let tx = Scripted {
+            script: &[Some(0b1000)],
+            calls: &calls,
+        };
+        let spec = FootprintSpec {
+            op: Op::Read,
+            pattern: Pattern::Seq,
+            lines: 8,
+            warmth: Warmth::Warm,
+        };
+        let t = b.run_with(tx, &spec, 200, |t| t.capacity == 7);
+        assert_eq!((t.attempts, calls.get()), (7, 7));
+    }
+
+    #[test]
+    #[should_panic(expected = "exceeds the buffer")]
+    fn oversized_footprints_are_refused() {
+        let mut b = FootprintBuffer::with_patterns(8, 3, &[Pattern::Seq]);
+        let calls = Cell::new(0);
+        let tx = Scripted {
+            script: &[None],
+            calls: &calls,
+        };
+        let spec = FootprintSpec {
+            op: Op::Read,
+            pattern: Pattern::SameSet,
+            lines: 2,
+            warmth: Warmth::Warm,
+        };
+        b.run_with(tx, &spec, 1, |_| false);
+    }
 
     #[test]
     fn buffers_are_sized_for_their_patterns() {

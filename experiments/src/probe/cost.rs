@@ -146,8 +146,8 @@ pub fn measure_lock_xadd(batches: usize, ops: u64) -> Spread {
 /// Measures empty transactions (`xbegin` immediately followed by `xend`), and tallies every one
 /// run (warm-up batches included): their aborts are the spontaneous aborts of this machine. The
 /// abort path is `#[cold]` and out of line, so a committing batch times only the pair itself.
-pub fn measure_xbegin_xend(
-    rtm: htm::Rtm,
+pub fn measure_xbegin_xend<T: crate::kernels::footprint::Transact>(
+    rtm: T,
     batches: usize,
     ops: u64,
 ) -> (Spread, crate::kernels::Tally) {

@@ -26,7 +26,7 @@ pub mod search;
 
 use crate::Dirs;
 use crate::kernels::duration;
-use crate::kernels::footprint::{FootprintBuffer, FootprintSpec, Op, Pattern, Warmth};
+use crate::kernels::footprint::{FootprintBuffer, FootprintSpec, Op, Pattern, Transact, Warmth};
 use crate::machine::Machine;
 use crate::run_dir;
 use anyhow::{Context, Result, bail};
@@ -185,8 +185,9 @@ fn pin(core: Option<usize>) -> Result<(Option<usize>, String)> {
     }
 }
 
-/// Every measurement that executes RTM instructions (only reachable with a token).
-fn measure_hardware(rtm: htm::Rtm, args: &ProbeArgs, tsc_hz: f64) -> Hardware {
+/// Every measurement that executes RTM instructions (only reachable with a token; generic so
+/// that tests can drive it with a scripted stand-in).
+fn measure_hardware<T: Transact>(rtm: T, args: &ProbeArgs, tsc_hz: f64) -> Hardware {
     let (xbegin_xend, empty_transactions) = cost::measure_xbegin_xend(rtm, BATCHES, OPS_PER_BATCH);
     let max_lines = args.max_read_lines.max(args.max_write_lines);
     let mut buffer = FootprintBuffer::with_patterns(max_lines as usize, 0, &[Pattern::Seq]);
@@ -214,7 +215,7 @@ fn measure_hardware(rtm: htm::Rtm, args: &ProbeArgs, tsc_hz: f64) -> Hardware {
         args.attempts,
         |lo| lo / 32,
         |cycles, planned| {
-            duration::run_until(rtm, cycles, planned, |t| {
+            duration::run_with(rtm, cycles, planned, |t| {
                 search::decided(t, planned).is_some()
             })
         },
@@ -229,9 +230,9 @@ fn measure_hardware(rtm: htm::Rtm, args: &ProbeArgs, tsc_hz: f64) -> Hardware {
 }
 
 /// The 50 % search over sequential, warm footprints of `op`.
-fn footprint_search(
+fn footprint_search<T: Transact>(
     buffer: &mut FootprintBuffer,
-    rtm: htm::Rtm,
+    rtm: T,
     op: Op,
     max_lines: u64,
     attempts: u64,
@@ -244,8 +245,105 @@ fn footprint_search(
             lines: lines as usize,
             warmth: Warmth::Warm,
         };
-        buffer.run_until(rtm, &spec, planned, |t| {
+        buffer.run_with(rtm, &spec, planned, |t| {
             search::decided(t, planned).is_some()
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::footprint::transact::mock::Scripted;
+    use std::cell::Cell;
+
+    fn small_args() -> ProbeArgs {
+        ProbeArgs {
+            format: Format::Json,
+            attempts: 10,
+            core: None,
+            max_read_lines: 300,
+            max_write_lines: 100,
+            max_duration_us: 20,
+        }
+    }
+
+    /// The whole hardware pipeline, driven by a stand-in under which every transaction commits:
+    /// every search runs to its bound, and the report marks each figure as a lower bound.
+    #[test]
+    fn hardware_pipeline_runs_to_the_bounds_when_everything_commits() {
+        let calls = Cell::new(0);
+        let tx = Scripted {
+            script: &[None],
+            calls: &calls,
+        };
+        let machine = Machine::collect();
+        let hw = measure_hardware(tx, &small_args(), machine.tsc_hz);
+        assert_eq!(hw.empty_transactions.aborts(), 0);
+        assert!(hw.empty_transactions.attempts >= (BATCHES as u64) * OPS_PER_BATCH);
+        assert_eq!(hw.write_capacity.largest_passing, Some(100));
+        assert_eq!(hw.read_capacity.largest_passing, Some(300));
+        assert!(hw.write_capacity.censored && hw.read_capacity.censored);
+        assert!(hw.duration_cycles.censored);
+        // Early stop: a passing point needs only half of its planned attempts.
+        assert!(
+            hw.write_capacity
+                .points
+                .iter()
+                .all(|p| p.tally.attempts == 5)
+        );
+        let r = ProbeReport::new(
+            &machine,
+            &Ok(()),
+            None,
+            String::new(),
+            cost::measure_lock_xadd(11, 100),
+            Some(hw),
+            report::tests_support::method(),
+            0.0,
+        );
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["write_capacity_lines"], 100);
+        assert_eq!(json["read_capacity_lines"], 300);
+        assert!((json["duration_50_us"].as_f64().unwrap() - 20.0).abs() < 0.5);
+        assert_eq!(json["spontaneous_abort_rate"], 0.0);
+        assert!(r.notes["write_capacity_lines"].starts_with("lower bound"));
+    }
+
+    /// And under one where every transaction aborts with CAPACITY: nothing fits.
+    #[test]
+    fn hardware_pipeline_reports_zero_when_nothing_commits() {
+        let calls = Cell::new(0);
+        let tx = Scripted {
+            script: &[Some(0b1000)],
+            calls: &calls,
+        };
+        let machine = Machine::collect();
+        let hw = measure_hardware(tx, &small_args(), machine.tsc_hz);
+        assert_eq!(
+            hw.empty_transactions.capacity,
+            hw.empty_transactions.attempts
+        );
+        assert_eq!(hw.write_capacity.largest_passing, None);
+        assert_eq!(hw.write_capacity.points.len(), 1);
+        assert_eq!(
+            hw.write_capacity.points[0].tally.attempts, 6,
+            "stops once 5 of 10 can't commit"
+        );
+        let r = ProbeReport::new(
+            &machine,
+            &Ok(()),
+            None,
+            String::new(),
+            cost::measure_lock_xadd(11, 100),
+            Some(hw),
+            report::tests_support::method(),
+            0.0,
+        );
+        assert_eq!(r.write_capacity_lines, Some(0));
+        assert_eq!(r.read_capacity_lines, Some(0));
+        assert_eq!(r.duration_50_us, None);
+        assert_eq!(r.spontaneous_abort_rate, Some(1.0));
+        assert!(r.verdict.contains("abort, so every figure is noisy"));
+    }
 }

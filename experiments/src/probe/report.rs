@@ -448,6 +448,25 @@ pub fn verdict(r: &ProbeReport, machine: &Machine) -> String {
     )
 }
 
+/// Fixtures shared by the probe's tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::Method;
+
+    /// A method description for reports built in tests.
+    pub(crate) fn method() -> Method {
+        Method {
+            attempts_per_point: 20,
+            footprint: String::new(),
+            max_read_lines: 1 << 10,
+            max_write_lines: 1 << 10,
+            max_duration_us: 10.0,
+            cycles: String::new(),
+            preparation: "pre-faulted and warmed".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::search::half_point;
@@ -467,15 +486,7 @@ mod tests {
     }
 
     fn method() -> Method {
-        Method {
-            attempts_per_point: 20,
-            footprint: String::new(),
-            max_read_lines: 1 << 10,
-            max_write_lines: 1 << 10,
-            max_duration_us: 10.0,
-            cycles: String::new(),
-            preparation: "pre-faulted and warmed".into(),
-        }
+        super::tests_support::method()
     }
 
     /// A search over a scripted step curve (no hardware involved).
