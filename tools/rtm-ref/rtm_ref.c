@@ -11,7 +11,7 @@
  *  - write_capacity_lines: the largest sequential, warm write set (one 8-byte store per 64-byte
  *    line) that commits in at least half of the planned attempts (200), found by doubling from 1
  *    and bisection to one line.
- *  - read_capacity_lines: the same for loads, bisection to 1/64 of the lower bound.
+ *  - read_capacity_lines: the same for loads, bisection to 1/32 of the lower bound.
  * A point stops early once its 50 % outcome is decided either way (the outcome is the one the
  * full run would give). Buffers are 4 KiB aligned, pre-faulted (every line written) and warmed
  * (every footprint line stored to just before each attempt).
@@ -337,7 +337,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < bytes / LINE; i++) buf[i * WORDS_PER_LINE] = 0; /* pre-fault */
     int wc, rc;
     uint64_t write_cap = half_point(1, (uint64_t)max_write, (uint64_t)attempts, 0, &wc);
-    uint64_t read_cap = half_point(0, (uint64_t)max_read, (uint64_t)attempts, 64, &rc);
+    uint64_t read_cap = half_point(0, (uint64_t)max_read, (uint64_t)attempts, 32, &rc);
     free((void *)buf);
 
     printf("  \"rtm_usable\": true,\n  \"reason\": null,\n");

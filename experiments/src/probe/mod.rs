@@ -9,7 +9,7 @@
 //!    - empty `xbegin`/`xend` pairs, and the spontaneous abort rate among them ([`cost`]);
 //!    - the write capacity and the read capacity: the largest sequential, warm footprint that
 //!      commits at least half of `--attempts` attempts, by doubling then bisection ([`search`]),
-//!      exact to one line for writes, to 1/64 for reads (searched up to `--max-read-lines`, 2^20
+//!      exact to one line for writes, to 1/32 for reads (searched up to `--max-read-lines`, 2^20
 //!      lines = 64 MiB by default);
 //!    - the duration at which half of the transactions commit (doubling then bisection over spin
 //!      cycles, to 1/32), converted to microseconds with the measured TSC rate.
@@ -98,7 +98,9 @@ pub fn run(args: ProbeArgs, dirs: &Dirs) -> Result<()> {
         .map(|&rtm| measure_hardware(rtm, &args, machine.tsc_hz));
     let method = Method {
         attempts_per_point: args.attempts,
-        footprint: "sequential lines, one 8-byte word per line, warm".into(),
+        footprint: "sequential lines, one 8-byte word per line, warm; 50 % points by doubling \
+                    then bisection, to 1 line (write), 1/32 (read) and 1/32 (duration)"
+            .into(),
         max_read_lines: args.max_read_lines,
         max_write_lines: args.max_write_lines,
         max_duration_us: args.max_duration_us as f64,
@@ -205,7 +207,7 @@ fn measure_hardware<T: Transact>(rtm: T, args: &ProbeArgs, tsc_hz: f64) -> Hardw
         Op::Read,
         args.max_read_lines,
         args.attempts,
-        |lo| lo / 64,
+        |lo| lo / 32,
     );
     drop(buffer);
     let max_cycles = ((tsc_hz * args.max_duration_us as f64 / 1e6) as u64).max(1);
