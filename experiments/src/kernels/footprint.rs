@@ -186,28 +186,21 @@ fn attempt_all<T: Transact, L: Lines>(
     mut stop: impl FnMut(&Tally) -> bool,
 ) -> Tally {
     let n = lines.len();
-    // Lines [0, read_end) are loaded, lines [write_start, n) are stored to.
-    let (read_end, write_start) = match spec.op {
-        Op::Read => (n, n),
-        Op::Write => (0, 0),
-        Op::Mixed => (n / 2, n / 2),
-    };
     let mut tally = Tally::default();
     for attempt in 0..attempts {
         match spec.warmth {
             Warmth::Warm => region.warm(lines),
             Warmth::Cold => region.flush(lines),
         }
-        let outcome = tx.transaction(|| {
-            let mut sum = 0u64;
-            for i in 0..read_end {
-                sum = sum.wrapping_add(region.load(lines.offset(i)));
-            }
-            for i in write_start..n {
-                region.store(lines.offset(i), attempt);
-            }
-            sum
-        });
+        // One closure per operation, each a single loop with few live values, so the compiler
+        // keeps everything in registers and the transaction writes no stack line.
+        let outcome = match spec.op {
+            Op::Read => tx.transaction(|| load_lines(region, lines, 0, n)),
+            Op::Write => tx.transaction(|| store_lines(region, lines, 0, n, attempt)),
+            Op::Mixed => tx.transaction(|| {
+                load_lines(region, lines, 0, n / 2) ^ store_lines(region, lines, n / 2, n, attempt)
+            }),
+        };
         tally.record(outcome.map(|sum| {
             std::hint::black_box(sum);
         }));
@@ -216,6 +209,25 @@ fn attempt_all<T: Transact, L: Lines>(
         }
     }
     tally
+}
+
+/// Loads the first word of lines `from..to` and returns their wrapping sum.
+#[inline(always)]
+fn load_lines<L: Lines>(region: &Region, lines: &L, from: usize, to: usize) -> u64 {
+    let mut sum = 0u64;
+    for i in from..to {
+        sum = sum.wrapping_add(region.load(lines.offset(i)));
+    }
+    sum
+}
+
+/// Stores `value` to the first word of lines `from..to`; returns 0.
+#[inline(always)]
+fn store_lines<L: Lines>(region: &Region, lines: &L, from: usize, to: usize, value: u64) -> u64 {
+    for i in from..to {
+        region.store(lines.offset(i), value);
+    }
+    0
 }
 
 #[cfg(test)]
