@@ -14,9 +14,10 @@
 //!    half ([`Op::Mixed`]), with volatile accesses the compiler can neither drop nor merge;
 //! 4. counts the outcome with [`Tally::record`].
 //!
-//! The loop is monomorphized per layout kind, so inside a transaction the only memory touched is
-//! the footprint (plus, for the random layout only, its list of line numbers: 4 bytes per line).
-//! Nothing here pins the thread; callers do.
+//! The loop is monomorphized per layout kind and operation, so inside a transaction nothing but
+//! the footprint is stored to (the release build keeps the loop state in registers; it may reload
+//! a spilled value, adding a stack line to the read set). The random layout also reads its list
+//! of line numbers: 4 bytes per line. Nothing here pins the thread; callers do.
 
 pub mod layout;
 mod region;
