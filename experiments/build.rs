@@ -3,7 +3,13 @@
 use std::process::Command;
 
 fn output(cmd: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(cmd).args(args).output().ok()?;
+    // No optional locks: `git status` must not refresh the index, whose change would make cargo
+    // rerun this script (and rebuild the binary) on every invocation.
+    let out = Command::new(cmd)
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .args(args)
+        .output()
+        .ok()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())

@@ -54,12 +54,6 @@ pub fn rfc3339(t: SystemTime) -> String {
     format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
 }
 
-/// `2026-11-22`: the UTC date, for chart captions.
-pub fn date(t: SystemTime) -> String {
-    let (y, mo, d, ..) = civil(t);
-    format!("{y:04}-{mo:02}-{d:02}")
-}
-
 /// Year, month, day, hour, minute, second in UTC (Hinnant's `civil_from_days`).
 fn civil(t: SystemTime) -> (i64, u32, u32, u32, u32, u32) {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
@@ -93,12 +87,11 @@ mod tests {
         let t = UNIX_EPOCH + Duration::from_secs(1_795_314_919); // 2026-11-22T02:35:19Z
         assert_eq!(rfc3339(t), "2026-11-22T02:35:19Z");
         assert_eq!(compact_utc(t), "20261122T023519Z");
-        assert_eq!(date(t), "2026-11-22");
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
         // A leap day.
         assert_eq!(
-            date(UNIX_EPOCH + Duration::from_secs(951_782_400)),
-            "2000-02-29"
+            rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00Z"
         );
     }
 

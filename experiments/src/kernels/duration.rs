@@ -12,7 +12,7 @@
 //! Nothing here pins the thread; callers do.
 
 use super::Tally;
-use super::footprint::Transact;
+use super::Transact;
 use htm::Rtm;
 
 /// Runs `attempts` transactions that each spin for `cycles` TSC cycles, and tallies them.
@@ -51,8 +51,8 @@ pub fn spin_for(cycles: u64) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::footprint::transact::mock::Scripted;
     use super::*;
+    use crate::kernels::transact::mock::Scripted;
     use std::cell::Cell;
 
     #[test]

@@ -22,14 +22,13 @@
 pub mod layout;
 mod region;
 mod rng;
-pub mod transact;
 
 use super::Tally;
+pub use super::transact::Transact;
 use htm::Rtm;
 use layout::{Lines, Listed, region_bytes, strided};
 use region::Region;
 use serde::{Deserialize, Serialize};
-pub use transact::Transact;
 
 /// What each transaction does to its lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
@@ -53,11 +52,6 @@ pub enum Pattern {
     Random,
     /// Lines 4 KiB apart, so every line maps to the same L1 set.
     SameSet,
-}
-
-impl Pattern {
-    /// Every pattern.
-    pub const ALL: [Pattern; 3] = [Pattern::Seq, Pattern::Random, Pattern::SameSet];
 }
 
 /// The cache state each attempt starts from.
@@ -96,18 +90,10 @@ pub struct FootprintBuffer {
 }
 
 impl FootprintBuffer {
-    /// Allocates and pre-faults a buffer for footprints of up to `max_lines` lines in any pattern.
-    /// `seed` drives the random pattern.
-    ///
-    /// The same-set pattern needs `4096 max_lines` bytes; use
-    /// [`FootprintBuffer::with_patterns`] when only some patterns are needed.
-    pub fn new(max_lines: usize, seed: u64) -> Self {
-        Self::with_patterns(max_lines, seed, &Pattern::ALL)
-    }
-
-    /// Like [`FootprintBuffer::new`], but sized only for `patterns` (for example 64 MiB for 2^20
-    /// sequential lines instead of the 4 GiB a same-set footprint of that size would span).
-    pub fn with_patterns(max_lines: usize, seed: u64, patterns: &[Pattern]) -> Self {
+    /// Allocates and pre-faults a buffer for footprints of up to `max_lines` lines in each of
+    /// `patterns`; `seed` drives the random pattern. The buffer is sized for those patterns only:
+    /// 2^20 sequential lines take 64 MiB, while a same-set footprint of that size would span 4 GiB.
+    pub fn new(max_lines: usize, seed: u64, patterns: &[Pattern]) -> Self {
         let bytes = patterns
             .iter()
             .map(|&p| region_bytes(p, max_lines))
@@ -233,9 +219,11 @@ fn store_lines<L: Lines>(region: &Region, lines: &L, from: usize, to: usize, val
 
 #[cfg(test)]
 mod tests {
-    use super::transact::mock::Scripted;
     use super::*;
+    use crate::kernels::transact::mock::Scripted;
     use std::cell::Cell;
+
+    const ALL: [Pattern; 3] = [Pattern::Seq, Pattern::Random, Pattern::SameSet];
 
     /// The first word of every line of the buffer.
     fn words(b: &FootprintBuffer) -> Vec<u64> {
@@ -269,7 +257,7 @@ mod tests {
 
     #[test]
     fn write_stores_to_exactly_the_footprint_lines() {
-        let mut b = FootprintBuffer::new(64, 3);
+        let mut b = FootprintBuffer::new(64, 3, &ALL);
         for warmth in [Warmth::Warm, Warmth::Cold] {
             for (pattern, stride) in [(Pattern::Seq, 1), (Pattern::SameSet, 64)] {
                 // Values are attempt numbers; start from a state where 0 is "not written".
@@ -291,7 +279,7 @@ mod tests {
 
     #[test]
     fn random_writes_hit_the_drawn_lines_inside_four_times_the_footprint() {
-        let mut b = FootprintBuffer::new(64, 3);
+        let mut b = FootprintBuffer::new(64, 3, &ALL);
         for l in 0..b.region.len() / 64 {
             b.region.store(l * 64, u64::MAX);
         }
@@ -310,7 +298,7 @@ mod tests {
 
     #[test]
     fn read_writes_nothing_and_mixed_writes_the_second_half() {
-        let mut b = FootprintBuffer::new(64, 3);
+        let mut b = FootprintBuffer::new(64, 3, &ALL);
         for l in 0..b.region.len() / 64 {
             b.region.store(l * 64, u64::MAX);
         }
@@ -332,7 +320,7 @@ mod tests {
 
     #[test]
     fn aborts_are_tallied_by_cause_and_discard_nothing_they_did_not_write() {
-        let mut b = FootprintBuffer::new(16, 3);
+        let mut b = FootprintBuffer::new(16, 3, &ALL);
         let calls = Cell::new(0);
         // commit, capacity, conflict|retry, status 0, explicit 0x42
         let script = [None, Some(0b1000), Some(0b110), Some(0), Some(0x4200_0001)];
@@ -359,7 +347,7 @@ mod tests {
 
     #[test]
     fn run_with_stops_when_told() {
-        let mut b = FootprintBuffer::new(8, 3);
+        let mut b = FootprintBuffer::new(8, 3, &ALL);
         let calls = Cell::new(0);
         let tx = Scripted {
             script: &[Some(0b1000)],
@@ -378,7 +366,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "exceeds the buffer")]
     fn oversized_footprints_are_refused() {
-        let mut b = FootprintBuffer::with_patterns(8, 3, &[Pattern::Seq]);
+        let mut b = FootprintBuffer::new(8, 3, &[Pattern::Seq]);
         let calls = Cell::new(0);
         let tx = Scripted {
             script: &[None],
@@ -395,12 +383,12 @@ mod tests {
 
     #[test]
     fn buffers_are_sized_for_their_patterns() {
-        let all = FootprintBuffer::new(16, 1);
+        let all = FootprintBuffer::new(16, 1, &ALL);
         assert_eq!(all.max_lines(Pattern::SameSet), 16);
         assert_eq!(all.max_lines(Pattern::Random), 16 * 4096 / 256);
         assert_eq!(all.max_lines(Pattern::Seq), 16 * 64);
         assert_eq!(all.list.capacity(), 16);
-        let seq = FootprintBuffer::with_patterns(1000, 1, &[Pattern::Seq]);
+        let seq = FootprintBuffer::new(1000, 1, &[Pattern::Seq]);
         assert_eq!(
             seq.max_lines(Pattern::Seq),
             1024,
@@ -412,7 +400,7 @@ mod tests {
 
     #[test]
     fn random_layouts_fit_in_the_reserved_capacity() {
-        let mut b = FootprintBuffer::new(256, 9);
+        let mut b = FootprintBuffer::new(256, 9, &ALL);
         let (list_cap, scratch_cap) = (b.list.capacity(), b.scratch.capacity());
         for n in [1, 100, 256] {
             layout::random_lines(b.seed, n, &mut b.scratch, &mut b.list);

@@ -10,6 +10,9 @@
 
 pub mod duration;
 pub mod footprint;
+pub mod transact;
+
+pub use transact::Transact;
 
 use htm::{AbortStatus, HwCause};
 use serde::{Deserialize, Serialize};

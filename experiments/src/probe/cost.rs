@@ -146,7 +146,7 @@ pub fn measure_lock_xadd(batches: usize, ops: u64) -> Spread {
 /// Measures empty transactions (`xbegin` immediately followed by `xend`), and tallies every one
 /// run (warm-up batches included): their aborts are the spontaneous aborts of this machine. The
 /// abort path is `#[cold]` and out of line, so a committing batch times only the pair itself.
-pub fn measure_xbegin_xend<T: crate::kernels::footprint::Transact>(
+pub fn measure_xbegin_xend<T: crate::kernels::Transact>(
     rtm: T,
     batches: usize,
     ops: u64,

@@ -25,8 +25,9 @@ pub mod report;
 pub mod search;
 
 use crate::Dirs;
+use crate::kernels::Transact;
 use crate::kernels::duration;
-use crate::kernels::footprint::{FootprintBuffer, FootprintSpec, Op, Pattern, Transact, Warmth};
+use crate::kernels::footprint::{FootprintBuffer, FootprintSpec, Op, Pattern, Warmth};
 use crate::machine::Machine;
 use crate::run_dir;
 use anyhow::{Context, Result, bail};
@@ -192,7 +193,7 @@ fn pin(core: Option<usize>) -> Result<(Option<usize>, String)> {
 fn measure_hardware<T: Transact>(rtm: T, args: &ProbeArgs, tsc_hz: f64) -> Hardware {
     let (xbegin_xend, empty_transactions) = cost::measure_xbegin_xend(rtm, BATCHES, OPS_PER_BATCH);
     let max_lines = args.max_read_lines.max(args.max_write_lines);
-    let mut buffer = FootprintBuffer::with_patterns(max_lines as usize, 0, &[Pattern::Seq]);
+    let mut buffer = FootprintBuffer::new(max_lines as usize, 0, &[Pattern::Seq]);
     let write_capacity = footprint_search(
         &mut buffer,
         rtm,
@@ -256,7 +257,7 @@ fn footprint_search<T: Transact>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::footprint::transact::mock::Scripted;
+    use crate::kernels::transact::mock::Scripted;
     use std::cell::Cell;
 
     fn small_args() -> ProbeArgs {

@@ -4,7 +4,7 @@
 //! [`htm::Rtm`] token (proof that transactions commit here). The other implementation,
 //! [`super::mock::MockHardware`], exists only so the CLI can be tested on machines without RTM.
 
-use crate::kernels::footprint::{FootprintBuffer, FootprintSpec};
+use crate::kernels::footprint::{FootprintBuffer, FootprintSpec, Pattern};
 use crate::kernels::{Tally, duration};
 use crate::results::Hardware as Source;
 use htm::Rtm;
@@ -26,17 +26,20 @@ pub trait Hardware {
 pub struct RtmHardware {
     rtm: Rtm,
     max_lines: usize,
+    patterns: Vec<Pattern>,
     seed: u64,
     /// Allocated and pre-faulted on the first footprint point, then reused.
     buffer: Option<FootprintBuffer>,
 }
 
 impl RtmHardware {
-    /// Measures with `rtm`; footprints go up to `max_lines`, and `seed` drives the random layout.
-    pub fn new(rtm: Rtm, max_lines: usize, seed: u64) -> Self {
+    /// Measures with `rtm`; footprints in `patterns` go up to `max_lines`, and `seed` drives the
+    /// random layout.
+    pub fn new(rtm: Rtm, max_lines: usize, patterns: Vec<Pattern>, seed: u64) -> Self {
         RtmHardware {
             rtm,
             max_lines,
+            patterns,
             seed,
             buffer: None,
         }
@@ -49,9 +52,9 @@ impl Hardware for RtmHardware {
     }
 
     fn footprint(&mut self, spec: &FootprintSpec, _rep: u32, attempts: u64) -> Tally {
-        let (max_lines, seed) = (self.max_lines, self.seed);
+        let (max_lines, seed, patterns) = (self.max_lines, self.seed, &self.patterns);
         self.buffer
-            .get_or_insert_with(|| FootprintBuffer::new(max_lines, seed))
+            .get_or_insert_with(|| FootprintBuffer::new(max_lines, seed, patterns))
             .run(self.rtm, spec, attempts)
     }
 

@@ -57,12 +57,13 @@ pub fn run(args: SweepArgs, dirs: &Dirs) -> Result<()> {
     } else {
         let rtm =
             htm::Rtm::detect().map_err(|e| anyhow!("sweep {}: RTM unusable: {e}", spec.kind()))?;
-        let max_lines = match &spec {
-            SweepSpec::Capacity(s) => usize::try_from(s.max_lines())?,
-            SweepSpec::Duration(_) => 0,
+        // Size the buffer for the patterns this run uses only: same-set needs 4 KiB per line.
+        let (max_lines, patterns) = match &spec {
+            SweepSpec::Capacity(s) => (usize::try_from(s.max_lines())?, s.patterns.clone()),
+            SweepSpec::Duration(_) => (0, Vec::new()),
         };
         execute(
-            RtmHardware::new(rtm, max_lines, common.seed),
+            RtmHardware::new(rtm, max_lines, patterns, common.seed),
             &spec,
             &common,
             dirs,
