@@ -15,8 +15,10 @@
 pub mod detect;
 #[cfg(target_arch = "x86_64")]
 pub mod intrinsics;
+mod notice;
 mod status;
 mod token;
 
+pub use notice::skipped;
 pub use status::{AbortStatus, HwCause};
 pub use token::{NO_RTM_ENV, Rtm, Unusable};

@@ -11,8 +11,9 @@ pub fn hardware_path(test: &str) -> bool {
     match htm::Rtm::detect() {
         Ok(_) => true,
         Err(reason) => {
-            eprintln!(
-                "SKIPPED hardware path of {test}: RTM unusable: {reason}; checked the lock path only"
+            htm::skipped(
+                format_args!("hardware path of {test} (checked the lock path only)"),
+                reason,
             );
             false
         }
