@@ -1,1 +1,33 @@
-//! Word-based software transactional memory and lock baselines.
+//! Word-based software transactional memory and lock baselines, on the `tm` interface.
+//!
+//! | backend | module | what it is |
+//! |---|---|---|
+//! | [`Tl2`] | [`tl2`] | TL2: global version clock, striped versioned locks, commit-time locking, redo log |
+//! | [`Norec`] | [`norec`] | NOrec: one global sequence lock, value-based validation, redo log |
+//! | [`GlobalLock`] | [`global_lock`] | every transaction under one lock (the usual normalization baseline) |
+//! | [`Sequential`] | [`sequential`] | uninstrumented plain accesses, one thread only |
+//!
+//! Every backend implements [`tm::Backend`]; each thread gets a handle that owns its reusable
+//! logs, so the read and write barriers allocate nothing once the logs have grown to the largest
+//! transaction seen. Shared metadata (TL2's clock, NOrec's sequence lock, the global lock) sits
+//! alone on its cache line. All backends fill [`tm::ThreadStats`] by its rules; the software
+//! abort causes are [`tm::AbortCause::ReadValidation`], [`tm::AbortCause::LockedAtRead`],
+//! [`tm::AbortCause::LockedAtCommit`] and [`tm::AbortCause::Explicit`] (user aborts).
+//!
+//! Metadata atomics go through the private `primitive` shim, so that building with
+//! `RUSTFLAGS="--cfg loom"` model-checks the commit protocols (`tests/loom.rs`).
+
+mod driver;
+pub mod global_lock;
+pub mod norec;
+mod primitive;
+pub mod redo;
+pub mod seqlock;
+pub mod sequential;
+pub mod tl2;
+pub mod vlock;
+
+pub use global_lock::GlobalLock;
+pub use norec::Norec;
+pub use sequential::Sequential;
+pub use tl2::{Tl2, Tl2Config};
