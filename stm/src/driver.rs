@@ -104,4 +104,5 @@ fn retry<'a, T: Attempt<'a>>(
     tx.rollback();
     stats.record_abort(cause, 0, clock::now().saturating_sub(start));
     backoff.spin();
+    crate::primitive::after_abort();
 }

@@ -27,6 +27,14 @@ pub mod sequential;
 pub mod tl2;
 pub mod vlock;
 
+/// Loom models only: registers the data words a model will use, from its main thread before it
+/// spawns the others (see the `primitive` module).
+#[cfg(loom)]
+#[doc(hidden)]
+pub fn loom_register_words(words: &[tm::TWord]) {
+    primitive::shadow::register(words);
+}
+
 pub use global_lock::GlobalLock;
 pub use norec::Norec;
 pub use sequential::Sequential;
