@@ -122,7 +122,9 @@ impl<'a> RedoLog<'a> {
         }
     }
 
-    #[inline]
+    /// Out of line: reached only when the Bloom filter says the word may be in the log, so the
+    /// read barriers that inline [`RedoLog::get`] stay small.
+    #[inline(never)]
     fn position(&self, word: &TWord, h: u64) -> Option<usize> {
         if !self.indexed {
             return self
