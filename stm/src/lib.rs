@@ -14,6 +14,31 @@
 //! abort causes are [`tm::AbortCause::ReadValidation`], [`tm::AbortCause::LockedAtRead`],
 //! [`tm::AbortCause::LockedAtCommit`] and [`tm::AbortCause::Explicit`] (user aborts).
 //!
+//! ```
+//! use stm::Tl2;
+//! use tm::{Abort, Backend, Handle, TWord, Tx};
+//!
+//! let tl2 = Tl2::new();
+//! let (a, b) = (TWord::new(10), TWord::new(0));
+//! let mut h = tl2.handle();
+//! h.atomically(|tx| {
+//!     let x = tx.read(&a)?;
+//!     tx.write(&a, x - 3)?;
+//!     let y = tx.read(&b)?;
+//!     tx.write(&b, y + 3)
+//! })
+//! .unwrap();
+//! // A cancelled transaction has no effect.
+//! let r: Result<(), _> = h.atomically(|tx| {
+//!     tx.write(&a, 0)?;
+//!     Err(Abort::user(1))
+//! });
+//! assert!(r.is_err());
+//! assert_eq!((a.load(), b.load()), (7, 3));
+//! assert_eq!(h.stats().commits, 1);
+//! assert_eq!(h.stats().user_aborts, 1);
+//! ```
+//!
 //! Metadata atomics go through the private `primitive` shim, so that building with
 //! `RUSTFLAGS="--cfg loom"` model-checks the commit protocols (`tests/loom.rs`).
 

@@ -244,4 +244,32 @@ mod tests {
         assert!(words[..12].iter().all(|w| log.get(w) == Some(2)));
         assert!(words[12..].iter().all(|w| log.get(w).is_none()));
     }
+
+    proptest::proptest! {
+        /// Any sequence of inserts, lookups and clears agrees with a `HashMap`.
+        #[test]
+        fn agrees_with_a_map(ops in proptest::collection::vec((0u8..3, 0usize..64, proptest::num::u64::ANY), 0..300)) {
+            let words: Vec<TWord> = (0..64).map(TWord::new).collect();
+            let mut log = RedoLog::new();
+            let mut map = HashMap::new();
+            for (kind, w, v) in ops {
+                match kind {
+                    0 => {
+                        log.insert(&words[w], v);
+                        map.insert(w, v);
+                    }
+                    1 => proptest::prop_assert_eq!(log.get(&words[w]), map.get(&w).copied()),
+                    _ if v % 16 == 0 => {
+                        log.clear();
+                        map.clear();
+                    }
+                    _ => {}
+                }
+                proptest::prop_assert_eq!(log.len(), map.len());
+            }
+            for (w, word) in words.iter().enumerate() {
+                proptest::prop_assert_eq!(log.get(word), map.get(&w).copied());
+            }
+        }
+    }
 }
