@@ -92,6 +92,7 @@ impl Backend for GlobalLock {
             tx: GlobalLockTx {
                 stm: self,
                 undo: Vec::new(),
+                held: false,
             },
             stats: ThreadStats::default(),
             // Only closures that request retries themselves ever back off.
@@ -132,11 +133,22 @@ impl<'a> Handle<'a> for GlobalLockHandle<'a> {
     }
 }
 
+impl Drop for GlobalLockHandle<'_> {
+    /// If a closure panicked while holding the lock, undoes its writes and releases the lock
+    /// as the panic unwinds through the handle's owner, so other threads do not wait forever.
+    fn drop(&mut self) {
+        if self.tx.held {
+            self.tx.rollback();
+        }
+    }
+}
+
 /// A transaction under the global lock, handed to closures by [`GlobalLockHandle::atomically`].
 #[derive(Debug)]
 pub struct GlobalLockTx<'a> {
     stm: &'a GlobalLock,
     undo: Vec<(&'a TWord, u64)>,
+    held: bool,
 }
 
 impl<'a> Tx<'a> for GlobalLockTx<'a> {
@@ -162,6 +174,7 @@ impl<'a> Attempt<'a> for GlobalLockTx<'a> {
     fn begin(&mut self) {
         self.undo.clear();
         self.stm.lock();
+        self.held = true;
     }
 
     #[inline]
@@ -171,6 +184,7 @@ impl<'a> Attempt<'a> for GlobalLockTx<'a> {
 
     #[inline]
     fn commit(&mut self) -> Result<(), AbortCause> {
+        self.held = false;
         self.stm.unlock();
         Ok(())
     }
@@ -182,6 +196,7 @@ impl<'a> Attempt<'a> for GlobalLockTx<'a> {
         for &(word, old) in self.undo.iter().rev() {
             primitive::store(word, old, Ordering::Relaxed);
         }
+        self.held = false;
         self.stm.unlock();
     }
 }

@@ -172,3 +172,30 @@ fn contention_is_detected_and_classified() {
     assert_eq!(norec.stats.aborts_of(AbortCause::LockedAtRead), 0);
     assert_eq!(norec.stats.aborts_of(AbortCause::LockedAtCommit), 0);
 }
+
+/// A closure that panics while holding the global lock must not leave it held or its writes in
+/// place once the panic has unwound through the handle.
+#[test]
+fn global_lock_survives_a_panicking_closure() {
+    use tm::{Handle, TWord, Tx};
+    let lock = GlobalLock::new();
+    let w = TWord::new(1);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut h = lock.handle();
+        h.atomically(|tx| {
+            tx.write(&w, 2)?;
+            panic!("boom");
+            #[allow(unreachable_code)]
+            Ok(())
+        })
+    }));
+    assert!(outcome.is_err());
+    assert_eq!(w.load(), 1, "the panicking transaction's write was undone");
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut h = lock.handle();
+            h.atomically(|tx| tx.write(&w, 3)).unwrap();
+        });
+    });
+    assert_eq!(w.load(), 3);
+}
