@@ -23,6 +23,8 @@
 //!   torn state). At the end both words are 2 (no lost update: serializability).
 //! - **writer and reader**: one thread moves one unit from `x` to `y`, the other reads both and
 //!   checks the sum (TL2 runs the reader in read-only mode, with no read log).
+//! - **three threads**: two writers incrementing `x` and `y` and a reader checking `x == y`
+//!   (preemption bound 1).
 //! - **read-then-write skew**: thread A copies `x` into `y`, thread B copies `y` into `x`, from
 //!   `x = 1, y = 2`. Serial outcomes are `(1, 1)` or `(2, 2)`; `(2, 1)` is write skew, which the
 //!   read-set validation must prevent.
@@ -146,6 +148,54 @@ fn no_write_skew<B: Backend + Send + 'static>(make: fn() -> B) {
     });
 }
 
+/// Two writers of `x` and `y` and a reader checking `x == y`, three threads: far more expensive,
+/// so the preemption bound is 1 unless `LOOM_MAX_PREEMPTIONS` says otherwise.
+fn three_threads<B: Backend + Send + 'static>(make: fn() -> B) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(1);
+    }
+    // Waiters on the global lock and NOrec's sequence lock yield in a loop; with three threads
+    // those loops need more than loom's default 1 000 branches per execution.
+    builder.max_branches = 20_000;
+    builder.check(move || {
+        let stm = Arc::new(make());
+        let words = Arc::new([TWord::new(0), TWord::new(0)]);
+        stm::loom_register_words(&*words);
+        let writers: Vec<_> = (0..2)
+            .map(|_| {
+                let (stm, words) = (stm.clone(), words.clone());
+                loom::thread::spawn(move || {
+                    let mut h = stm.handle();
+                    let [x, y] = &*words;
+                    h.atomically(|tx| {
+                        let a = tx.read(x)?;
+                        tx.write(x, a + 1)?;
+                        let b = tx.read(y)?;
+                        tx.write(y, b + 1)
+                    })
+                    .unwrap();
+                })
+            })
+            .collect();
+        let mut h = stm.handle();
+        let [x, y] = &*words;
+        let mut torn = false;
+        h.atomically(|tx| {
+            let a = tx.read(x)?;
+            let b = tx.read(y)?;
+            torn |= a != b;
+            Ok(())
+        })
+        .unwrap();
+        assert!(!torn, "the reader saw x != y");
+        for w in writers {
+            w.join().unwrap();
+        }
+        assert_eq!((words[0].load(), words[1].load()), (2, 2), "lost update");
+    });
+}
+
 macro_rules! models {
     ($module:ident, $make:expr) => {
         mod $module {
@@ -164,6 +214,11 @@ macro_rules! models {
             #[test]
             fn no_write_skew() {
                 super::no_write_skew(|| $make);
+            }
+
+            #[test]
+            fn three_threads() {
+                super::three_threads(|| $make);
             }
         }
     };
