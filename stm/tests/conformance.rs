@@ -83,22 +83,22 @@ macro_rules! conformance {
 
             #[test]
             fn bank_1000_accounts_2_threads() {
-                check_bank(&$make, 2, 1000, 10_000);
+                check_bank(&$make, 2, 1000, 30_000);
             }
 
             #[test]
             fn bank_1000_accounts_4_threads() {
-                check_bank(&$make, 4, 1000, 5_000);
+                check_bank(&$make, 4, 1000, 15_000);
             }
 
             #[test]
             fn bank_8_accounts_2_threads() {
-                check_bank(&$make, 2, 8, 100_000);
+                check_bank(&$make, 2, 8, 300_000);
             }
 
             #[test]
             fn bank_8_accounts_4_threads() {
-                check_bank(&$make, 4, 8, 50_000);
+                check_bank(&$make, 4, 8, 150_000);
             }
 
             #[test]
