@@ -1,0 +1,108 @@
+//! The retry loop shared by the backends that can roll an attempt back.
+//!
+//! A backend's transaction type implements [`Attempt`]: how to begin an attempt, commit it, and
+//! discard it. [`run`] drives the closure through attempts until one commits or the closure
+//! cancels, and does all the accounting of [`ThreadStats`] the same way for every backend:
+//!
+//! - commit: `record_commit(cycles)`, then the backoff is reset;
+//! - an abort raised by a barrier or the commit: `record_abort(cause)`, rollback, then bounded
+//!   randomized backoff before the next attempt;
+//! - a user abort: rollback, `record_abort(Explicit, code)`, `user_aborts += 1`, and the code is
+//!   returned as [`UserAbort`];
+//! - a restart requested by the backend ([`Verdict::Restart`], TL2's switch from read-only to
+//!   read-write mode) is not an abort: the closure runs again at once and the cycles spent so far
+//!   are charged to the attempt that eventually ends.
+//!
+//! A barrier that fails dooms the attempt ([`Attempt::doomed`]). The doom outranks whatever the
+//! closure returns afterwards, so a closure that swallows the error and returns `Ok`, or cancels
+//! based on a failed read, is retried instead of committing or cancelling on an invalid snapshot.
+
+use tm::backoff::Backoff;
+use tm::{Abort, AbortCause, ThreadStats, Tx, UserAbort, clock};
+
+/// What a backend says about an attempt whose barrier failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The attempt aborted with this cause and will be retried after backoff.
+    Abort(AbortCause),
+    /// The closure must run again from the start, immediately, without counting an abort.
+    Restart,
+}
+
+/// A backend's transaction, as driven by [`run`].
+pub trait Attempt<'a>: Tx<'a> {
+    /// Starts an attempt (clears the logs, takes the snapshot or the lock).
+    fn begin(&mut self);
+    /// Why the attempt cannot commit, if a barrier failed.
+    fn doomed(&self) -> Option<Verdict>;
+    /// Tries to commit the attempt; `Err` is the abort cause. On `Err` the attempt has already
+    /// released everything it held except what [`Attempt::rollback`] releases.
+    fn commit(&mut self) -> Result<(), AbortCause>;
+    /// Discards the attempt's effects and releases what it holds.
+    fn rollback(&mut self);
+}
+
+/// Runs `body` until an attempt commits or the closure cancels (see the module documentation).
+#[inline]
+pub fn run<'a, T, R, F>(
+    tx: &mut T,
+    stats: &mut ThreadStats,
+    backoff: &mut Backoff,
+    mut body: F,
+) -> Result<R, UserAbort>
+where
+    T: Attempt<'a>,
+    F: FnMut(&mut T) -> Result<R, Abort>,
+{
+    let mut start = clock::now();
+    loop {
+        tx.begin();
+        let outcome = body(tx);
+        let cause = match (tx.doomed(), outcome) {
+            (None, Ok(value)) => match tx.commit() {
+                Ok(()) => {
+                    stats.record_commit(clock::now().saturating_sub(start));
+                    backoff.reset();
+                    return Ok(value);
+                }
+                Err(cause) => cause,
+            },
+            (Some(Verdict::Restart), _) => {
+                tx.rollback();
+                continue;
+            }
+            (Some(Verdict::Abort(cause)), _) => cause,
+            (None, Err(abort)) => match abort.user_code() {
+                Some(code) => {
+                    tx.rollback();
+                    stats.record_abort(
+                        AbortCause::Explicit,
+                        code,
+                        clock::now().saturating_sub(start),
+                    );
+                    stats.user_aborts += 1;
+                    return Err(UserAbort { code });
+                }
+                // The closure raised a retry itself (not through a barrier).
+                None => abort.cause(),
+            },
+        };
+        retry(tx, stats, backoff, cause, start);
+        start = clock::now();
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn retry<'a, T: Attempt<'a>>(
+    tx: &mut T,
+    stats: &mut ThreadStats,
+    backoff: &mut Backoff,
+    cause: AbortCause,
+    start: u64,
+) {
+    tx.rollback();
+    stats.record_abort(cause, 0, clock::now().saturating_sub(start));
+    backoff.spin();
+    crate::primitive::after_abort();
+}

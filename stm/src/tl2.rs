@@ -1,0 +1,450 @@
+//! TL2 (Dice, Shalev and Shavit, "Transactional Locking II", DISC 2006), word-based.
+//!
+//! Shared state: a global version clock and a table of [`VersionedLock`]s. A word's address,
+//! shifted right by log2 of the stripe granularity and masked to the table size, names its lock
+//! (TL2's "PS" mapping), so every word of a stripe shares one lock and one version.
+//!
+//! - **Begin**: sample the clock into `rv`.
+//! - **Read**: look the word up in the redo log first (read after write). Otherwise sample the
+//!   stripe's lock, load the word, sample the lock again; the value is returned only if both
+//!   samples are equal, unlocked and not newer than `rv`. So every value a transaction sees
+//!   belongs to the snapshot at `rv`, even in an attempt that will abort (opacity). Read-write
+//!   transactions log the lock of each read.
+//! - **Write**: buffer the value in the redo log ([`RedoLog`]).
+//! - **Commit** (read-write): lock the write set's stripes by CAS (a stripe held by another
+//!   committer aborts the attempt: lock busy at commit), increment the clock to get `wv`,
+//!   validate the read log unless `wv == rv + 1` (then no transaction committed since `rv`),
+//!   write the redo log back, and release every lock with version `wv`.
+//! - **Commit** (read-only): nothing; each read was already checked against `rv`.
+//!
+//! **Read-only transactions keep no read log.** The interface does not declare transactions
+//! read-only, so, like TL2 with its per-site read-only flag, a handle runs a transaction in
+//! read-only mode when its previous transaction committed without writing. A read-only attempt
+//! that writes before it has read anything simply switches to read-write mode; one that writes
+//! after reading cannot validate its unlogged reads, so it restarts at once in read-write mode.
+//! That restart is not an abort (no conflict caused it) and is counted separately, in
+//! [`Tl2Handle::mode_upgrades`]; its cycles are charged to the attempt that follows it.
+//!
+//! Contention management is TL2's: abort on any conflict and retry after a randomized, bounded
+//! exponential backoff ([`Backoff`]).
+//!
+//! The clock sits alone on its cache line. The lock table is dense, as in TL2 and TinySTM: eight
+//! locks share a line, which is part of what the stripe granularity and table size trade off.
+
+use crate::driver::{self, Attempt, Verdict};
+use crate::primitive::{self, AtomicU64, Ordering};
+use crate::redo::RedoLog;
+use crate::vlock::{LockWord, VersionedLock};
+use core::fmt;
+use crossbeam_utils::CachePadded;
+use tm::backoff::Backoff;
+use tm::{Abort, AbortCause, Backend, BackendInfo, Handle, TWord, ThreadStats, Tx, UserAbort};
+
+/// TL2's parameters, recorded with every result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tl2Config {
+    /// log2 of the number of locks in the table.
+    pub lock_table_bits: u32,
+    /// Bytes of memory covered by one lock (a power of two, at least one word).
+    pub stripe_bytes: usize,
+    /// The backoff bound doubles after each abort up to `2^(backoff_max_step + 1)` spins.
+    pub backoff_max_step: u32,
+}
+
+impl Default for Tl2Config {
+    /// TL2's defaults: 2^20 locks, one per 8-byte word; backoff of at most 2048 spins.
+    fn default() -> Self {
+        Tl2Config {
+            lock_table_bits: 20,
+            stripe_bytes: 8,
+            backoff_max_step: 10,
+        }
+    }
+}
+
+/// The largest accepted [`Tl2Config::lock_table_bits`] (2^26 locks, 512 MiB).
+pub const MAX_LOCK_TABLE_BITS: u32 = 26;
+/// The largest accepted [`Tl2Config::stripe_bytes`].
+pub const MAX_STRIPE_BYTES: usize = 1 << 16;
+/// The largest accepted backoff step (the cap of [`Backoff`]).
+pub const MAX_BACKOFF_STEP: u32 = 31;
+
+/// A [`Tl2Config`] that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// `lock_table_bits` above [`MAX_LOCK_TABLE_BITS`].
+    LockTableTooLarge(u32),
+    /// `stripe_bytes` not a power of two in `8..=MAX_STRIPE_BYTES`.
+    BadStripe(usize),
+    /// `backoff_max_step` above [`MAX_BACKOFF_STEP`].
+    BadBackoff(u32),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::LockTableTooLarge(b) => write!(
+                f,
+                "lock table of 2^{b} locks is too large (at most 2^{MAX_LOCK_TABLE_BITS})"
+            ),
+            ConfigError::BadStripe(s) => write!(
+                f,
+                "stripe of {s} bytes: must be a power of two from 8 to {MAX_STRIPE_BYTES}"
+            ),
+            ConfigError::BadBackoff(s) => {
+                write!(f, "backoff step {s} exceeds the cap {MAX_BACKOFF_STEP}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The TL2 backend (see the module documentation).
+pub struct Tl2 {
+    clock: CachePadded<AtomicU64>,
+    owners: CachePadded<AtomicU64>,
+    locks: Box<[VersionedLock]>,
+    stripe_shift: u32,
+    config: Tl2Config,
+}
+
+impl fmt::Debug for Tl2 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tl2").field("config", &self.config).finish()
+    }
+}
+
+impl Default for Tl2 {
+    fn default() -> Self {
+        Tl2::new()
+    }
+}
+
+impl Tl2 {
+    /// TL2 with the default configuration.
+    pub fn new() -> Tl2 {
+        Tl2::with_config(Tl2Config::default()).expect("the default configuration is valid")
+    }
+
+    /// TL2 with `config`, or why it cannot be used.
+    pub fn with_config(config: Tl2Config) -> Result<Tl2, ConfigError> {
+        if config.lock_table_bits > MAX_LOCK_TABLE_BITS {
+            return Err(ConfigError::LockTableTooLarge(config.lock_table_bits));
+        }
+        if !config.stripe_bytes.is_power_of_two()
+            || !(8..=MAX_STRIPE_BYTES).contains(&config.stripe_bytes)
+        {
+            return Err(ConfigError::BadStripe(config.stripe_bytes));
+        }
+        if config.backoff_max_step > MAX_BACKOFF_STEP {
+            return Err(ConfigError::BadBackoff(config.backoff_max_step));
+        }
+        let size = 1usize << config.lock_table_bits;
+        Ok(Tl2 {
+            clock: CachePadded::new(AtomicU64::new(0)),
+            owners: CachePadded::new(AtomicU64::new(0)),
+            locks: (0..size).map(|_| VersionedLock::new()).collect(),
+            stripe_shift: config.stripe_bytes.trailing_zeros(),
+            config,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> Tl2Config {
+        self.config
+    }
+
+    /// The lock of the stripe holding `word`.
+    #[inline]
+    fn lock_for(&self, word: &TWord) -> &VersionedLock {
+        let addr = word as *const TWord as usize;
+        // The table length is a power of two, so the mask keeps the index in bounds.
+        &self.locks[(addr >> self.stripe_shift) & (self.locks.len() - 1)]
+    }
+}
+
+impl Backend for Tl2 {
+    type Handle<'a> = Tl2Handle<'a>;
+
+    fn handle(&self) -> Tl2Handle<'_> {
+        // Relaxed: ids only need to be unique, which the RMW guarantees.
+        let id = self.owners.fetch_add(1, Ordering::Relaxed);
+        let owner = u32::try_from(id).expect("more than 2^32 TL2 handles created");
+        Tl2Handle {
+            tx: Tl2Tx {
+                stm: self,
+                owner,
+                rv: 0,
+                read_only: true,
+                next_read_only: true,
+                has_read: false,
+                doomed: None,
+                reads: Vec::new(),
+                redo: RedoLog::new(),
+                records: Vec::new(),
+                mode_upgrades: 0,
+            },
+            stats: ThreadStats::default(),
+            backoff: Backoff::new(
+                self.config.backoff_max_step,
+                (id + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            ),
+        }
+    }
+
+    fn info(&self) -> BackendInfo {
+        BackendInfo::new("tl2")
+            .param("lock_table_size", self.locks.len())
+            .param("stripe_bytes", self.config.stripe_bytes)
+            .param("backoff_max_step", self.config.backoff_max_step)
+            .param("backoff_cap_spins", 2u64 << self.config.backoff_max_step)
+            .param("read_only_mode", "adaptive")
+    }
+}
+
+/// A thread's TL2 handle: its transaction state (logs reused across transactions), statistics and
+/// backoff.
+#[derive(Debug)]
+pub struct Tl2Handle<'a> {
+    tx: Tl2Tx<'a>,
+    stats: ThreadStats,
+    backoff: Backoff,
+}
+
+impl Tl2Handle<'_> {
+    /// How many read-only attempts had to restart in read-write mode because they wrote after
+    /// reading (see the module documentation). Not counted as aborts.
+    pub fn mode_upgrades(&self) -> u64 {
+        self.tx.mode_upgrades
+    }
+}
+
+impl<'a> Handle<'a> for Tl2Handle<'a> {
+    type Tx = Tl2Tx<'a>;
+
+    #[inline]
+    fn atomically<R, F>(&mut self, body: F) -> Result<R, UserAbort>
+    where
+        F: FnMut(&mut Tl2Tx<'a>) -> Result<R, Abort>,
+    {
+        driver::run(&mut self.tx, &mut self.stats, &mut self.backoff, body)
+    }
+
+    fn stats(&self) -> &ThreadStats {
+        &self.stats
+    }
+
+    fn take_stats(&mut self) -> ThreadStats {
+        core::mem::take(&mut self.stats)
+    }
+}
+
+/// A stripe locked by the committing transaction, with the word it held before.
+#[derive(Clone, Copy, Debug)]
+struct LockRecord<'a> {
+    lock: &'a VersionedLock,
+    saved: LockWord,
+}
+
+/// A TL2 transaction, handed to closures by [`Tl2Handle::atomically`].
+#[derive(Debug)]
+pub struct Tl2Tx<'a> {
+    stm: &'a Tl2,
+    owner: u32,
+    rv: u64,
+    read_only: bool,
+    next_read_only: bool,
+    has_read: bool,
+    doomed: Option<Verdict>,
+    reads: Vec<&'a VersionedLock>,
+    redo: RedoLog<'a>,
+    records: Vec<LockRecord<'a>>,
+    mode_upgrades: u64,
+}
+
+impl<'a> Tx<'a> for Tl2Tx<'a> {
+    #[inline]
+    fn read(&mut self, word: &'a TWord) -> Result<u64, Abort> {
+        if !self.redo.is_empty()
+            && let Some(value) = self.redo.get(word)
+        {
+            return Ok(value);
+        }
+        let lock = self.stm.lock_for(word);
+        // Acquire: pairs with the Release that published this version (VersionedLock::store at
+        // the end of the commit that wrote it), so that commit's write-back is visible to the
+        // data load below.
+        let pre = lock.load(Ordering::Acquire);
+        // Acquire: pairs with the Release store of a concurrent write-back. If this load returns
+        // such a value, the writer's locking CAS (sequenced before its write-back) happens
+        // before the second sample, which therefore sees the stripe locked or re-versioned.
+        // Acquire also keeps the second sample from being performed before this load.
+        let value = primitive::load(word, Ordering::Acquire);
+        // Relaxed: ordered after the data load by that load's Acquire; it is only compared.
+        let post = lock.load(Ordering::Relaxed);
+        if pre.is_locked() || pre != post || pre.version() > self.rv {
+            return Err(self.fail_read(pre, post));
+        }
+        if self.read_only {
+            self.has_read = true;
+        } else {
+            self.reads.push(lock);
+        }
+        Ok(value)
+    }
+
+    #[inline]
+    fn write(&mut self, word: &'a TWord, value: u64) -> Result<(), Abort> {
+        if self.read_only {
+            if self.has_read {
+                return Err(self.upgrade());
+            }
+            self.read_only = false;
+        }
+        self.redo.insert(word, value);
+        Ok(())
+    }
+}
+
+impl<'a> Tl2Tx<'a> {
+    #[cold]
+    #[inline(never)]
+    fn fail_read(&mut self, pre: LockWord, post: LockWord) -> Abort {
+        let cause = if pre.is_locked() || post.is_locked() {
+            AbortCause::LockedAtRead
+        } else {
+            AbortCause::ReadValidation
+        };
+        self.doomed = Some(Verdict::Abort(cause));
+        Abort::retry(cause)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn upgrade(&mut self) -> Abort {
+        self.doomed = Some(Verdict::Restart);
+        self.next_read_only = false;
+        self.mode_upgrades += 1;
+        // The cause is never recorded: the driver sees the Restart verdict first.
+        Abort::retry(AbortCause::ReadValidation)
+    }
+
+    /// Commits a transaction with a non-empty write set.
+    #[inline(never)]
+    fn commit_writes(&mut self) -> Result<(), AbortCause> {
+        // 1. Lock every stripe of the write set.
+        for i in 0..self.redo.len() {
+            let lock = self.stm.lock_for(self.redo.entries()[i].word);
+            // Relaxed: only the expected value for the CAS, which carries the Acquire.
+            let mut current = lock.load(Ordering::Relaxed);
+            loop {
+                if current.is_locked() {
+                    if current.owner() == self.owner {
+                        break; // another word of a stripe this commit already holds
+                    }
+                    self.release_locks();
+                    return Err(AbortCause::LockedAtCommit);
+                }
+                let record = u32::try_from(self.records.len())
+                    .ok()
+                    .filter(|&r| r <= LockWord::MAX_RECORD)
+                    .expect("write set over 2^31 stripes");
+                match lock.try_lock(current, LockWord::locked(self.owner, record)) {
+                    Ok(()) => {
+                        self.records.push(LockRecord {
+                            lock,
+                            saved: current,
+                        });
+                        break;
+                    }
+                    // Released with a newer version in between, or locked: look again.
+                    Err(now) => current = now,
+                }
+            }
+        }
+        // 2. Take a write version. AcqRel: the Release half publishes the locks taken above to
+        // every transaction whose begin (Acquire load) or commit (this RMW) reads this or a later
+        // clock value; every clock update is an RMW, so later values continue the release
+        // sequence. The Acquire half makes the locks of every commit that incremented the clock
+        // before us visible to the validation below, and keeps those loads after this RMW.
+        let wv = self.stm.clock.fetch_add(1, Ordering::AcqRel) + 1;
+        // 3. Validate the read set, unless no commit happened since `rv`.
+        if wv != self.rv + 1 && !self.validate() {
+            self.release_locks();
+            return Err(AbortCause::ReadValidation);
+        }
+        // 4. Write back. Release: pairs with the Acquire data load of the read barrier (see
+        // there) and keeps each store after the locking CAS.
+        for e in self.redo.entries() {
+            primitive::store(e.word, e.value, Ordering::Release);
+        }
+        // 5. Release with the new version (Release inside VersionedLock::store).
+        let version = LockWord::unlocked(wv);
+        for r in &self.records {
+            r.lock.store(version);
+        }
+        self.records.clear();
+        self.next_read_only = false;
+        Ok(())
+    }
+
+    /// Whether every logged read is still at a version no newer than `rv`.
+    fn validate(&self) -> bool {
+        self.reads.iter().all(|lock| {
+            // Relaxed: performed after the clock RMW (its Acquire half orders it), which
+            // synchronizes with every earlier commit's RMW; coherence then guarantees this load
+            // sees such a commit's lock or its new version.
+            let w = lock.load(Ordering::Relaxed);
+            if w.is_locked() {
+                w.owner() == self.owner
+                    && self.records[w.record() as usize].saved.version() <= self.rv
+            } else {
+                w.version() <= self.rv
+            }
+        })
+    }
+
+    /// Restores every lock this commit holds to the word it held before (no data was written).
+    fn release_locks(&mut self) {
+        for r in &self.records {
+            r.lock.store(r.saved);
+        }
+        self.records.clear();
+    }
+}
+
+impl<'a> Attempt<'a> for Tl2Tx<'a> {
+    #[inline]
+    fn begin(&mut self) {
+        // Acquire: pairs with the AcqRel clock increment of every commit up to the value read,
+        // so the locks those commits took before incrementing are visible to our reads.
+        self.rv = self.stm.clock.load(Ordering::Acquire);
+        self.read_only = self.next_read_only;
+        self.has_read = false;
+        self.doomed = None;
+        self.reads.clear();
+        self.redo.clear();
+    }
+
+    #[inline]
+    fn doomed(&self) -> Option<Verdict> {
+        self.doomed
+    }
+
+    #[inline]
+    fn commit(&mut self) -> Result<(), AbortCause> {
+        if self.redo.is_empty() {
+            // Read-only (in either mode): every read was checked against `rv` when it was made.
+            self.next_read_only = true;
+            return Ok(());
+        }
+        self.commit_writes()
+    }
+
+    #[inline]
+    fn rollback(&mut self) {
+        // Locks are only held inside commit_writes, which releases them on every failure path.
+        debug_assert!(self.records.is_empty());
+    }
+}
