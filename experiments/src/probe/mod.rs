@@ -110,13 +110,11 @@ pub fn run(args: ProbeArgs, dirs: &Dirs) -> Result<()> {
              batch) / {OPS_PER_BATCH}; median and spread over {BATCHES} batches, serialized \
              counter reads"
         ),
-        preparation: if hw.is_some() {
+        preparation: hw.is_some().then(|| {
             "pre-faulted (every line written at allocation) and warmed (every line of the \
              footprint stored to just before each attempt)"
                 .into()
-        } else {
-            String::new()
-        },
+        }),
     };
     let report = ProbeReport::new(
         &machine,

@@ -39,8 +39,8 @@ pub struct Method {
     pub max_duration_us: f64,
     /// How cycle figures are computed.
     pub cycles: String,
-    /// How the buffers were prepared (the empty string where none were allocated).
-    pub preparation: String,
+    /// How the buffers were prepared (`None` where none were allocated).
+    pub preparation: Option<String>,
 }
 
 /// The probe's single JSON object (and the `probe` member of the saved `probe.json`).
@@ -216,11 +216,10 @@ impl ProbeReport {
         row("TSC", format!("{:.3} GHz", self.tsc_hz / 1e9));
         row(
             "Buffers",
-            if self.method.preparation.is_empty() {
-                "none allocated (no hardware transactions run)".to_string()
-            } else {
-                self.method.preparation.clone()
-            },
+            self.method
+                .preparation
+                .clone()
+                .unwrap_or_else(|| "none allocated (no hardware transactions run)".to_string()),
         );
         // Where RTM is unusable the full reason is on the "RTM usable" line; each figure names it.
         let missing = |key: &str| match &self.reason_kind {
@@ -462,7 +461,7 @@ pub(crate) mod tests_support {
             max_write_lines: 1 << 10,
             max_duration_us: 10.0,
             cycles: String::new(),
-            preparation: "pre-faulted and warmed".into(),
+            preparation: Some("pre-faulted and warmed".into()),
         }
     }
 }

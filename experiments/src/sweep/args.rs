@@ -35,7 +35,7 @@ pub struct CommonArgs {
     #[arg(long, default_value_t = 5, value_name = "R",
           value_parser = clap::value_parser!(u32).range(1..))]
     pub reps: u32,
-    /// Seed of the random line order (recorded in every row and in meta.json).
+    /// Seed of the run: drives the random line order of capacity sweeps; recorded in every row and in meta.json.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
     /// Core to pin the measuring thread to (default: the last core the process may use).
