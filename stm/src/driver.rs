@@ -18,7 +18,7 @@
 //! based on a failed read, is retried instead of committing or cancelling on an invalid snapshot.
 
 use tm::backoff::Backoff;
-use tm::{Abort, AbortCause, ThreadStats, Tx, UserAbort, clock};
+use tm::{Abort, AbortCause, Handle, ThreadStats, Tx, UserAbort, clock};
 
 /// What a backend says about an attempt whose barrier failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,4 +105,44 @@ fn retry<'a, T: Attempt<'a>>(
     stats.record_abort(cause, 0, clock::now().saturating_sub(start));
     backoff.spin();
     crate::primitive::after_abort();
+}
+
+/// A thread's handle on a backend whose transactions are driven by [`run`]: the transaction state
+/// (its logs reused across transactions), the statistics and the backoff.
+#[derive(Debug)]
+pub struct DriverHandle<T> {
+    pub(crate) tx: T,
+    stats: ThreadStats,
+    backoff: Backoff,
+}
+
+impl<T> DriverHandle<T> {
+    /// A handle around a fresh transaction state.
+    pub(crate) fn new(tx: T, backoff: Backoff) -> Self {
+        DriverHandle {
+            tx,
+            stats: ThreadStats::default(),
+            backoff,
+        }
+    }
+}
+
+impl<'a, T: Attempt<'a>> Handle<'a> for DriverHandle<T> {
+    type Tx = T;
+
+    #[inline]
+    fn atomically<R, F>(&mut self, body: F) -> Result<R, UserAbort>
+    where
+        F: FnMut(&mut T) -> Result<R, Abort>,
+    {
+        run(&mut self.tx, &mut self.stats, &mut self.backoff, body)
+    }
+
+    fn stats(&self) -> &ThreadStats {
+        &self.stats
+    }
+
+    fn take_stats(&mut self) -> ThreadStats {
+        core::mem::take(&mut self.stats)
+    }
 }

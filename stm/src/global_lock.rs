@@ -12,12 +12,12 @@
 //! which counts as an explicit abort with its code and as a user abort, exactly like a cancelled
 //! STM attempt. So `commits` counts the transactions that took effect in every backend.
 
-use crate::driver::{self, Attempt, Verdict};
+use crate::driver::{Attempt, DriverHandle, Verdict};
 use crate::primitive::{self, AtomicBool, Ordering};
 use core::fmt;
 use crossbeam_utils::CachePadded;
 use tm::backoff::Backoff;
-use tm::{Abort, AbortCause, Backend, BackendInfo, Handle, TWord, ThreadStats, Tx, UserAbort};
+use tm::{Abort, AbortCause, Backend, BackendInfo, TWord, Tx};
 
 /// The global-lock baseline (see the module documentation).
 pub struct GlobalLock {
@@ -88,16 +88,15 @@ impl Backend for GlobalLock {
     type Handle<'a> = GlobalLockHandle<'a>;
 
     fn handle(&self) -> GlobalLockHandle<'_> {
-        GlobalLockHandle {
-            tx: GlobalLockTx {
+        DriverHandle::new(
+            GlobalLockTx {
                 stm: self,
                 undo: Vec::new(),
                 held: false,
             },
-            stats: ThreadStats::default(),
             // Only closures that request retries themselves ever back off.
-            backoff: Backoff::new(10, self as *const GlobalLock as u64 ^ tm::clock::now()),
-        }
+            Backoff::new(10, self as *const GlobalLock as u64 ^ tm::clock::now()),
+        )
     }
 
     fn info(&self) -> BackendInfo {
@@ -106,44 +105,19 @@ impl Backend for GlobalLock {
 }
 
 /// A thread's global-lock handle: the reusable undo log and the statistics.
-#[derive(Debug)]
-pub struct GlobalLockHandle<'a> {
-    tx: GlobalLockTx<'a>,
-    stats: ThreadStats,
-    backoff: Backoff,
-}
+pub type GlobalLockHandle<'a> = DriverHandle<GlobalLockTx<'a>>;
 
-impl<'a> Handle<'a> for GlobalLockHandle<'a> {
-    type Tx = GlobalLockTx<'a>;
-
-    #[inline]
-    fn atomically<R, F>(&mut self, body: F) -> Result<R, UserAbort>
-    where
-        F: FnMut(&mut GlobalLockTx<'a>) -> Result<R, Abort>,
-    {
-        driver::run(&mut self.tx, &mut self.stats, &mut self.backoff, body)
-    }
-
-    fn stats(&self) -> &ThreadStats {
-        &self.stats
-    }
-
-    fn take_stats(&mut self) -> ThreadStats {
-        core::mem::take(&mut self.stats)
-    }
-}
-
-impl Drop for GlobalLockHandle<'_> {
+impl Drop for GlobalLockTx<'_> {
     /// If a closure panicked while holding the lock, undoes its writes and releases the lock
     /// as the panic unwinds through the handle's owner, so other threads do not wait forever.
     fn drop(&mut self) {
-        if self.tx.held {
-            self.tx.rollback();
+        if self.held {
+            self.rollback();
         }
     }
 }
 
-/// A transaction under the global lock, handed to closures by [`GlobalLockHandle::atomically`].
+/// A transaction under the global lock, handed to closures by the handle's `atomically`.
 #[derive(Debug)]
 pub struct GlobalLockTx<'a> {
     stm: &'a GlobalLock,

@@ -42,7 +42,7 @@
 //! Metadata atomics go through the private `primitive` shim, so that building with
 //! `RUSTFLAGS="--cfg loom"` model-checks the commit protocols (`tests/loom.rs`).
 
-mod driver;
+pub mod driver;
 pub mod global_lock;
 pub mod norec;
 mod primitive;

@@ -21,13 +21,13 @@
 //! The only abort cause is a value that changed (read-validation failure). Contention management
 //! is the same randomized, bounded backoff as TL2's.
 
-use crate::driver::{self, Attempt, Verdict};
+use crate::driver::{Attempt, DriverHandle, Verdict};
 use crate::primitive::{self, Ordering};
 use crate::redo::RedoLog;
 use crate::seqlock::{Seq, SeqLock};
 use core::fmt;
 use tm::backoff::Backoff;
-use tm::{Abort, AbortCause, Backend, BackendInfo, Handle, TWord, ThreadStats, Tx, UserAbort};
+use tm::{Abort, AbortCause, Backend, BackendInfo, TWord, Tx};
 
 /// The NOrec backend (see the module documentation).
 pub struct Norec {
@@ -73,17 +73,16 @@ impl Backend for Norec {
 
     fn handle(&self) -> NorecHandle<'_> {
         let seed = (self as *const Norec as u64) ^ tm::clock::now();
-        NorecHandle {
-            tx: NorecTx {
+        DriverHandle::new(
+            NorecTx {
                 stm: self,
                 snapshot: self.seq.sample(),
                 doomed: None,
                 reads: Vec::new(),
                 redo: RedoLog::new(),
             },
-            stats: ThreadStats::default(),
-            backoff: Backoff::new(self.backoff_max_step, seed),
-        }
+            Backoff::new(self.backoff_max_step, seed),
+        )
     }
 
     fn info(&self) -> BackendInfo {
@@ -94,32 +93,7 @@ impl Backend for Norec {
 }
 
 /// A thread's NOrec handle: transaction state with reusable logs, statistics and backoff.
-#[derive(Debug)]
-pub struct NorecHandle<'a> {
-    tx: NorecTx<'a>,
-    stats: ThreadStats,
-    backoff: Backoff,
-}
-
-impl<'a> Handle<'a> for NorecHandle<'a> {
-    type Tx = NorecTx<'a>;
-
-    #[inline]
-    fn atomically<R, F>(&mut self, body: F) -> Result<R, UserAbort>
-    where
-        F: FnMut(&mut NorecTx<'a>) -> Result<R, Abort>,
-    {
-        driver::run(&mut self.tx, &mut self.stats, &mut self.backoff, body)
-    }
-
-    fn stats(&self) -> &ThreadStats {
-        &self.stats
-    }
-
-    fn take_stats(&mut self) -> ThreadStats {
-        core::mem::take(&mut self.stats)
-    }
-}
+pub type NorecHandle<'a> = DriverHandle<NorecTx<'a>>;
 
 /// A logged read: the word and the value the transaction saw.
 #[derive(Clone, Copy, Debug)]

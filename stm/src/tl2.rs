@@ -31,14 +31,14 @@
 //! The clock sits alone on its cache line. The lock table is dense, as in TL2 and TinySTM: eight
 //! locks share a line, which is part of what the stripe granularity and table size trade off.
 
-use crate::driver::{self, Attempt, Verdict};
+use crate::driver::{Attempt, DriverHandle, Verdict};
 use crate::primitive::{self, AtomicU64, Ordering};
 use crate::redo::RedoLog;
 use crate::vlock::{LockWord, VersionedLock};
 use core::fmt;
 use crossbeam_utils::CachePadded;
 use tm::backoff::Backoff;
-use tm::{Abort, AbortCause, Backend, BackendInfo, Handle, TWord, ThreadStats, Tx, UserAbort};
+use tm::{Abort, AbortCause, Backend, BackendInfo, TWord, Tx};
 
 /// TL2's parameters, recorded with every result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,8 +171,8 @@ impl Backend for Tl2 {
         // Relaxed: ids only need to be unique, which the RMW guarantees.
         let id = self.owners.fetch_add(1, Ordering::Relaxed);
         let owner = u32::try_from(id).expect("more than 2^32 TL2 handles created");
-        Tl2Handle {
-            tx: Tl2Tx {
+        DriverHandle::new(
+            Tl2Tx {
                 stm: self,
                 owner,
                 rv: 0,
@@ -185,12 +185,11 @@ impl Backend for Tl2 {
                 records: Vec::new(),
                 mode_upgrades: 0,
             },
-            stats: ThreadStats::default(),
-            backoff: Backoff::new(
+            Backoff::new(
                 self.config.backoff_max_step,
                 (id + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
             ),
-        }
+        )
     }
 
     fn info(&self) -> BackendInfo {
@@ -205,38 +204,13 @@ impl Backend for Tl2 {
 
 /// A thread's TL2 handle: its transaction state (logs reused across transactions), statistics and
 /// backoff.
-#[derive(Debug)]
-pub struct Tl2Handle<'a> {
-    tx: Tl2Tx<'a>,
-    stats: ThreadStats,
-    backoff: Backoff,
-}
+pub type Tl2Handle<'a> = DriverHandle<Tl2Tx<'a>>;
 
-impl Tl2Handle<'_> {
+impl DriverHandle<Tl2Tx<'_>> {
     /// How many read-only attempts had to restart in read-write mode because they wrote after
     /// reading (see the module documentation). Not counted as aborts.
     pub fn mode_upgrades(&self) -> u64 {
         self.tx.mode_upgrades
-    }
-}
-
-impl<'a> Handle<'a> for Tl2Handle<'a> {
-    type Tx = Tl2Tx<'a>;
-
-    #[inline]
-    fn atomically<R, F>(&mut self, body: F) -> Result<R, UserAbort>
-    where
-        F: FnMut(&mut Tl2Tx<'a>) -> Result<R, Abort>,
-    {
-        driver::run(&mut self.tx, &mut self.stats, &mut self.backoff, body)
-    }
-
-    fn stats(&self) -> &ThreadStats {
-        &self.stats
-    }
-
-    fn take_stats(&mut self) -> ThreadStats {
-        core::mem::take(&mut self.stats)
     }
 }
 
