@@ -9,6 +9,7 @@
 //! - [`counters`]: every transaction increments the same set of words; the final values are exact.
 //! - [`user_abort_rolls_back`]: a single-threaded check that a cancelled transaction leaves no trace.
 
+use crate::rng::SplitMix64;
 use crate::{Abort, Backend, Handle, TWord, ThreadStats, Tx, UserAbort};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -156,7 +157,7 @@ fn bank_thread<B: Backend>(
     stop: &AtomicBool,
 ) -> (BankReport, ThreadStats) {
     let mut h = backend.handle();
-    let mut rng = SplitMix64(config.seed.wrapping_add(thread));
+    let mut rng = SplitMix64::new(config.seed.wrapping_add(thread));
     let mut r = BankReport {
         transfers: 0,
         cancelled: 0,
@@ -178,7 +179,7 @@ fn bank_thread<B: Backend>(
             _ => {}
         }
         op += 1;
-        if config.audit_every != 0 && rng.next().is_multiple_of(config.audit_every) {
+        if config.audit_every != 0 && rng.next_u64().is_multiple_of(config.audit_every) {
             let mut inconsistent = 0u64;
             let total = h
                 .atomically(|tx| {
@@ -200,15 +201,15 @@ fn bank_thread<B: Backend>(
                 r.bad_audits += 1;
             }
         } else {
-            let from = &accounts[(rng.next() % n) as usize];
-            let to_index = (rng.next() % (n - 1)) as usize;
+            let from = &accounts[(rng.next_u64() % n) as usize];
+            let to_index = (rng.next_u64() % (n - 1)) as usize;
             // Skip `from` so the two accounts always differ.
             let to = &accounts[if core::ptr::eq(&accounts[to_index], from) {
                 n as usize - 1
             } else {
                 to_index
             }];
-            let amount = rng.next() % (config.initial_balance / 2 + 1);
+            let amount = rng.next_u64() % (config.initial_balance / 2 + 1);
             let mut inconsistent = 0u64;
             let outcome = h.atomically(|tx| {
                 let balance = tx.read(from)?;
@@ -339,17 +340,4 @@ pub fn user_abort_rolls_back<B: Backend>(backend: &B) -> Result<(), String> {
         return Err("a transaction after a cancelled one did not commit its write".into());
     }
     Ok(())
-}
-
-/// SplitMix64 (Steele, Lea and Flood, 2014): a tiny, well-mixed generator for workload choices.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
 }

@@ -39,6 +39,7 @@ mod backend;
 pub mod backoff;
 pub mod clock;
 pub mod conformance;
+pub mod rng;
 mod stats;
 mod word;
 

@@ -21,7 +21,6 @@
 
 pub mod layout;
 mod region;
-mod rng;
 
 use super::Tally;
 pub use super::transact::Transact;

@@ -16,6 +16,7 @@ use crate::kernels::Tally;
 use crate::kernels::footprint::{FootprintSpec, Op, Pattern, Warmth};
 use crate::results::Hardware as Source;
 use std::time::Duration;
+use tm::rng::SplitMix64;
 
 /// The mock. See the module documentation.
 pub struct MockHardware {
@@ -30,31 +31,13 @@ impl MockHardware {
     }
 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny, and good enough for a mock.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+/// The mock's stream for one point: the run seed and the point's coordinates folded together.
+fn seeded(parts: &[u64]) -> SplitMix64 {
+    let mut s = SplitMix64::new(0x0074_6d6c_6162);
+    for &p in parts {
+        s.absorb(p);
     }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn seeded(parts: &[u64]) -> Self {
-        let mut s = SplitMix(0x0074_6d6c_6162);
-        for &p in parts {
-            s.0 ^= p;
-            s.next();
-        }
-        s
-    }
+    s
 }
 
 /// Nominal capacity of the model, in lines.
@@ -77,7 +60,7 @@ fn nominal_capacity(op: Op, pattern: Pattern, warmth: Warmth) -> f64 {
 
 /// Draws `attempts` outcomes with commit probability `p`; an abort is `main` with probability
 /// `main_share`, otherwise status 0.
-fn draw(rng: &mut SplitMix, p: f64, attempts: u64, main: fn(&mut Tally)) -> Tally {
+fn draw(rng: &mut SplitMix64, p: f64, attempts: u64, main: fn(&mut Tally)) -> Tally {
     let mut t = Tally {
         attempts,
         ..Tally::default()
@@ -101,7 +84,7 @@ impl Hardware for MockHardware {
 
     fn footprint(&mut self, spec: &FootprintSpec, rep: u32, attempts: u64) -> Tally {
         std::thread::sleep(self.delay);
-        let mut rng = SplitMix::seeded(&[
+        let mut rng = seeded(&[
             self.seed,
             spec.op as u64,
             spec.pattern as u64,
@@ -123,7 +106,7 @@ impl Hardware for MockHardware {
 
     fn duration(&mut self, cycles: u64, rep: u32, attempts: u64) -> Tally {
         std::thread::sleep(self.delay);
-        let mut rng = SplitMix::seeded(&[self.seed, cycles, u64::from(rep), attempts, 0xd]);
+        let mut rng = seeded(&[self.seed, cycles, u64::from(rep), attempts, 0xd]);
         let p = (-(cycles as f64) / 3e6).exp();
         let p = (p + 0.04 * (rng.unit() - 0.5)).clamp(0.0, 1.0);
         draw(&mut rng, p, attempts, |t| t.status0 += 1)

@@ -17,7 +17,7 @@
 //!   transaction also reads that list: `4 n` bytes, i.e. `n / 16` extra lines in its read set.
 
 use super::Pattern;
-use super::rng::SplitMix64;
+use tm::rng::SplitMix64;
 
 /// Bytes per cache line.
 pub const LINE: usize = 64;

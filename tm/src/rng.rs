@@ -1,24 +1,25 @@
-//! SplitMix64: the seeded generator that draws the random layout.
+//! SplitMix64: the small seeded generator behind tmlab's workload choices and random layouts.
 //!
-//! The layout only has to be reproducible from its seed and free of obvious structure, so a
-//! generator of a few instructions suffices. SplitMix64 (Steele, Lea and Flood, "Fast splittable
+//! Workloads and layouts only have to be reproducible from their seed and free of obvious
+//! structure, so a generator of a few instructions suffices; the plain-C reference
+//! (`tools/rtm-ref`) implements the same stream, so both draw identical random layouts. SplitMix64 (Steele, Lea and Flood, "Fast splittable
 //! pseudorandom number generators", OOPSLA 2014; the seeding generator of the xoshiro family) passes
 //! BigCrush, and every 64-bit seed, zero included, starts a full-period stream.
 
 /// A SplitMix64 stream.
 #[derive(Clone, Debug)]
-pub(super) struct SplitMix64 {
+pub struct SplitMix64 {
     state: u64,
 }
 
 impl SplitMix64 {
     /// The stream that starts at `seed`.
-    pub(super) fn new(seed: u64) -> Self {
+    pub fn new(seed: u64) -> Self {
         SplitMix64 { state: seed }
     }
 
     /// The next 64 random bits.
-    pub(super) fn next_u64(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -28,9 +29,20 @@ impl SplitMix64 {
 
     /// A uniform integer in `0..bound` (`bound > 0`), by Lemire's multiply-shift. The bias is below
     /// `bound / 2^64`, far under anything a layout of at most 2^32 lines could show.
-    pub(super) fn below(&mut self, bound: u64) -> u64 {
+    pub fn below(&mut self, bound: u64) -> u64 {
         debug_assert!(bound > 0);
         ((u128::from(self.next_u64()) * u128::from(bound)) >> 64) as u64
+    }
+
+    /// A uniform `f64` in `[0, 1)` (the top 53 bits).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Folds `value` into the state and advances, to derive one stream from several seeds.
+    pub fn absorb(&mut self, value: u64) {
+        self.state ^= value;
+        self.next_u64();
     }
 }
 
