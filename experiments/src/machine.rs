@@ -15,9 +15,9 @@ pub struct Machine {
     /// Logical CPUs available to this process.
     pub cores: usize,
     /// The processor.
-    pub cpu: Cpu,
+    pub cpu: CpuInfo,
     /// TSX feature bits from CPUID leaf 7.
-    pub features: Features,
+    pub features: TsxFeatures,
     /// Whether RTM transactions commit here, proven by `htm::Rtm::detect`.
     pub rtm_usable: bool,
     /// Why RTM is unusable, when it is.
@@ -28,31 +28,6 @@ pub struct Machine {
     pub tsc_hz: f64,
     /// The software that measured.
     pub software: Software,
-}
-
-/// The processor's identity (see [`htm::detect::CpuInfo`]).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub struct Cpu {
-    pub vendor: String,
-    pub family: u32,
-    pub model: u32,
-    pub stepping: u32,
-    pub brand: String,
-    pub microcode: Option<String>,
-    pub hypervisor: bool,
-    pub hypervisor_vendor: Option<String>,
-}
-
-/// TSX feature bits (see [`htm::detect::TsxFeatures`]).
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub struct Features {
-    pub rtm: bool,
-    pub hle: bool,
-    pub rtm_always_abort: bool,
-    pub tsx_force_abort: bool,
-    pub tsxldtrk: bool,
 }
 
 /// A cache level's geometry.
@@ -85,33 +60,6 @@ pub struct Software {
     pub command: Vec<String>,
 }
 
-impl From<CpuInfo> for Cpu {
-    fn from(c: CpuInfo) -> Self {
-        Cpu {
-            vendor: c.vendor,
-            family: c.family,
-            model: c.model,
-            stepping: c.stepping,
-            brand: c.brand,
-            microcode: c.microcode,
-            hypervisor: c.hypervisor,
-            hypervisor_vendor: c.hypervisor_vendor,
-        }
-    }
-}
-
-impl From<TsxFeatures> for Features {
-    fn from(f: TsxFeatures) -> Self {
-        Features {
-            rtm: f.rtm,
-            hle: f.hle,
-            rtm_always_abort: f.rtm_always_abort,
-            tsx_force_abort: f.tsx_force_abort,
-            tsxldtrk: f.tsxldtrk,
-        }
-    }
-}
-
 impl Machine {
     /// Collects the description of this machine and process (runs RTM detection, and measures the
     /// TSC rate for 50 ms).
@@ -121,8 +69,8 @@ impl Machine {
             hostname: hostname(),
             kernel: kernel(),
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            cpu: htm::detect::cpu_info().into(),
-            features: htm::detect::tsx_features().into(),
+            cpu: htm::detect::cpu_info(),
+            features: htm::detect::tsx_features(),
             rtm_usable: rtm.is_ok(),
             rtm_reason: rtm.err().map(|e| e.to_string()),
             l1d: l1d_cache(),

@@ -3,6 +3,7 @@
 
 /// The processor's identity, as reported by CPUID and the operating system.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CpuInfo {
     /// Vendor string, for example `GenuineIntel`.
     pub vendor: String,
@@ -24,6 +25,7 @@ pub struct CpuInfo {
 
 /// The TSX-related CPUID bits (leaf 7, subleaf 0).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TsxFeatures {
     /// EBX bit 11: RTM (`xbegin`, `xend`, `xabort`, `xtest`).
     pub rtm: bool,

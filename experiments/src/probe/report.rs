@@ -4,7 +4,8 @@
 use super::cost::Spread;
 use super::search::Search;
 use crate::kernels::Tally;
-use crate::machine::{Cpu, Features, Machine};
+use crate::machine::Machine;
+use htm::detect::{CpuInfo, TsxFeatures};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -54,9 +55,9 @@ pub struct ProbeReport {
     /// `forced_off`, `not_x86`).
     pub reason_kind: Option<String>,
     /// The processor.
-    pub cpu: Cpu,
+    pub cpu: CpuInfo,
     /// TSX feature bits.
-    pub features: Features,
+    pub features: TsxFeatures,
     /// Core the probe thread was pinned to.
     pub pinned_core: Option<usize>,
     /// The pinning, in words (including why it failed, if it did).
