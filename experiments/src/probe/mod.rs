@@ -258,6 +258,20 @@ mod tests {
     use crate::kernels::transact::mock::Scripted;
     use std::cell::Cell;
 
+    /// The report of a probe where RTM works and the hardware figures are `hw`.
+    fn report_with(machine: &Machine, hw: Hardware) -> ProbeReport {
+        ProbeReport::new(
+            machine,
+            &Ok(()),
+            None,
+            String::new(),
+            cost::measure_lock_xadd(11, 100),
+            Some(hw),
+            report::tests_support::method(),
+            0.0,
+        )
+    }
+
     fn small_args() -> ProbeArgs {
         ProbeArgs {
             format: Format::Json,
@@ -293,16 +307,7 @@ mod tests {
                 .iter()
                 .all(|p| p.tally.attempts == 5)
         );
-        let r = ProbeReport::new(
-            &machine,
-            &Ok(()),
-            None,
-            String::new(),
-            cost::measure_lock_xadd(11, 100),
-            Some(hw),
-            report::tests_support::method(),
-            0.0,
-        );
+        let r = report_with(&machine, hw);
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["write_capacity_lines"], 100);
         assert_eq!(json["read_capacity_lines"], 300);
@@ -331,16 +336,7 @@ mod tests {
             hw.write_capacity.points[0].tally.attempts, 6,
             "stops once 5 of 10 can't commit"
         );
-        let r = ProbeReport::new(
-            &machine,
-            &Ok(()),
-            None,
-            String::new(),
-            cost::measure_lock_xadd(11, 100),
-            Some(hw),
-            report::tests_support::method(),
-            0.0,
-        );
+        let r = report_with(&machine, hw);
         assert_eq!(r.write_capacity_lines, Some(0));
         assert_eq!(r.read_capacity_lines, Some(0));
         assert_eq!(r.duration_50_us, None);
