@@ -182,61 +182,127 @@ fn bank_thread<B: Backend>(
         }
         op += 1;
         if config.audit_every != 0 && rng.next_u64().is_multiple_of(config.audit_every) {
-            let mut inconsistent = 0u64;
-            let total = h
-                .atomically(|tx| {
-                    let mut sum = 0u64;
-                    for a in accounts {
-                        // Wrapping: a broken backend may expose an uncommitted, wrapped balance;
-                        // that must be counted as a violation, not crash the check.
-                        sum = sum.wrapping_add(tx.read(a)?);
-                    }
-                    if sum != expected_total {
-                        inconsistent += 1;
-                    }
-                    Ok(sum)
-                })
-                .expect("audits never cancel");
-            r.inconsistent_reads += inconsistent;
+            let total = audit(&mut h, accounts, expected_total, &mut r.inconsistent_reads);
             r.audits += 1;
             if total != expected_total {
                 r.bad_audits += 1;
             }
         } else {
-            let from = &accounts[(rng.next_u64() % n) as usize];
+            let from = (rng.next_u64() % n) as usize;
             let to_index = (rng.next_u64() % (n - 1)) as usize;
             // Skip `from` so the two accounts always differ.
-            let to = &accounts[if core::ptr::eq(&accounts[to_index], from) {
+            let to = if to_index == from {
                 n as usize - 1
             } else {
                 to_index
-            }];
+            };
             let amount = rng.next_u64() % (config.initial_balance / 2 + 1);
-            let mut inconsistent = 0u64;
-            let outcome = h.atomically(|tx| {
-                let balance = tx.read(from)?;
-                // Write first, then check: an overdraft is cancelled after the write, so the
-                // backend must roll a write back.
-                tx.write(from, balance.wrapping_sub(amount))?;
-                if balance < amount {
-                    return Err(Abort::user(OVERDRAWN));
-                }
-                let other = tx.read(to)?;
-                if balance > expected_total || other > expected_total - balance {
-                    inconsistent += 1;
-                }
-                tx.write(to, other.wrapping_add(amount))
-            });
-            r.inconsistent_reads += inconsistent;
-            match outcome {
-                Ok(()) => r.transfers += 1,
-                Err(UserAbort { code: OVERDRAWN }) => r.cancelled += 1,
-                Err(e) => panic!("unexpected {e}"),
+            match transfer(
+                &mut h,
+                // An overdraft is cancelled after the write, so the backend must roll back.
+                Order::DebitFirst,
+                &accounts[from],
+                &accounts[to],
+                amount,
+                expected_total,
+                &mut r.inconsistent_reads,
+            ) {
+                Transfer::Done => r.transfers += 1,
+                Transfer::Cancelled => r.cancelled += 1,
             }
         }
     }
     let stats = h.take_stats();
     (r, stats)
+}
+
+/// How one [`transfer`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transfer {
+    /// The transfer committed.
+    Done,
+    /// The source account would have been overdrawn: the transaction was cancelled (user abort)
+    /// after it had written, so the backend had to roll a write back.
+    Cancelled,
+}
+
+/// When a [`transfer`] checks for an overdraft.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// Debit the source, then check: a cancelled transfer has written before it cancels, so the
+    /// backend must roll a write back (what the conformance kit exercises).
+    DebitFirst,
+    /// Check the balance, then write: a cancelled transfer has only read (what an application
+    /// does, and all a backend without rollback, such as the sequential baseline, supports).
+    CheckFirst,
+}
+
+/// One bank transfer of `amount` from `from` to `to` (distinct accounts), as one transaction.
+///
+/// `order` says whether the overdraft is checked before or after the debit. Every attempt, committed or not, that reads
+/// balances no serial execution could produce (a balance above the bank's `expected_total`, or
+/// two balances summing above it) adds one to `inconsistent`: an opacity violation.
+pub fn transfer<'a, H: Handle<'a>>(
+    h: &mut H,
+    order: Order,
+    from: &'a TWord,
+    to: &'a TWord,
+    amount: u64,
+    expected_total: u64,
+    inconsistent: &mut u64,
+) -> Transfer {
+    let mut seen = 0u64;
+    let outcome = h.atomically(|tx| {
+        let balance = tx.read(from)?;
+        if order == Order::DebitFirst {
+            tx.write(from, balance.wrapping_sub(amount))?;
+        }
+        if balance < amount {
+            return Err(Abort::user(OVERDRAWN));
+        }
+        if order == Order::CheckFirst {
+            tx.write(from, balance - amount)?;
+        }
+        let other = tx.read(to)?;
+        if balance > expected_total || other > expected_total - balance {
+            seen += 1;
+        }
+        tx.write(to, other.wrapping_add(amount))
+    });
+    *inconsistent += seen;
+    match outcome {
+        Ok(()) => Transfer::Done,
+        Err(UserAbort { code: OVERDRAWN }) => Transfer::Cancelled,
+        Err(e) => panic!("a bank transfer ended with {e}, which it never raises"),
+    }
+}
+
+/// A read-only audit: the sum of every account, as one transaction. Every attempt whose sum is
+/// not `expected_total` adds one to `inconsistent` (an opacity violation if the attempt aborted,
+/// a serializability violation if it committed, which the caller sees in the returned total).
+pub fn audit<'a, H: Handle<'a>>(
+    h: &mut H,
+    accounts: &'a [TWord],
+    expected_total: u64,
+    inconsistent: &mut u64,
+) -> u64 {
+    let mut seen = 0u64;
+    let total = h
+        .atomically(|tx| {
+            let mut sum = 0u64;
+            for a in accounts {
+                // Wrapping: a broken backend may expose an uncommitted, wrapped balance; that
+                // must be counted as a violation, not crash the check.
+                sum = sum.wrapping_add(tx.read(a)?);
+            }
+            if sum != expected_total {
+                seen += 1;
+            }
+            Ok(sum)
+        })
+        .expect("audits never cancel");
+    *inconsistent += seen;
+    total
 }
 
 /// What [`counters`] observed.

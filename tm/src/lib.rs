@@ -40,6 +40,7 @@ pub mod backoff;
 pub mod clock;
 pub mod conformance;
 pub mod rng;
+pub mod standin;
 mod stats;
 mod word;
 
