@@ -5,6 +5,9 @@
 //! errors exit with 2).
 
 mod analysis;
+mod backends;
+mod bench;
+mod comparison;
 mod kernels;
 mod machine;
 mod plot;
@@ -12,6 +15,7 @@ mod probe;
 mod progress;
 mod results;
 mod run_dir;
+mod stats;
 mod sweep;
 
 use clap::{Parser, Subcommand};
@@ -38,6 +42,8 @@ enum Command {
     Probe(probe::ProbeArgs),
     /// Run a sweep and write a result folder (and its charts).
     Sweep(sweep::SweepArgs),
+    /// Measure one workload on one backend at one thread count, and summarize it.
+    Bench(bench::BenchArgs),
     /// Redraw every chart of a result folder from its files alone.
     Plot(plot::PlotArgs),
 }
@@ -60,6 +66,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Probe(args) => probe::run(args, &dirs),
         Command::Sweep(args) => sweep::run(args, &dirs),
+        Command::Bench(args) => bench::run(args),
         Command::Plot(args) => plot::run(args, &dirs),
     };
     match outcome {

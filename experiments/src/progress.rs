@@ -40,6 +40,15 @@ impl Progress {
         }
     }
 
+    /// Prints a line on stderr above the bar (or plainly when there is no bar).
+    pub fn println(&self, line: &str) {
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
+    }
+
     /// Removes the bar.
     pub fn finish(&self) {
         self.bar.finish_and_clear();

@@ -22,6 +22,8 @@ pub const MAX_ACCESSES: usize = 1 << 16;
 
 /// Parameters of the array workload.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct ArrayConfig {
     /// Slots in the array (`--words`).
     pub words: usize,

@@ -27,6 +27,8 @@ pub const INITIAL_BALANCE: u64 = 1000;
 
 /// Parameters of the bank.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct BankConfig {
     /// Number of accounts (`--accounts`; 8 is heavy contention, 1024 light).
     pub accounts: usize,

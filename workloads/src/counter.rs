@@ -15,6 +15,8 @@ use tm::{Handle, Tx};
 
 /// Parameters of the counter workload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct CounterConfig {
     /// Number of shared counters (`--counters`; 1 is a hot spot).
     pub counters: usize,

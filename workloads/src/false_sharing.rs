@@ -17,6 +17,8 @@ pub const MAX_THREADS: usize = 1024;
 
 /// Parameters of the false-sharing workload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct FalseSharingConfig {
     /// Where the per-thread counters lie (`--layout`: `packed` shares lines, `lines` pads).
     pub layout: Layout,

@@ -33,6 +33,8 @@ pub const MAX_THREADS: usize = 1024;
 
 /// Parameters of the GIL workload.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct GilConfig {
     /// Bytecodes per transaction (`--chunk`).
     pub chunk: usize,

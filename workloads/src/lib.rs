@@ -81,6 +81,8 @@ pub trait Workload: Sync {
 
 /// The share of a workload's random choices that goes to a small "hot" subset of its data.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Hot {
     /// How many elements (slots, accounts) are hot: the first `count` of them.
     pub count: usize,

@@ -17,6 +17,8 @@ pub const WORDS_PER_LINE: usize = LINE_BYTES / 8;
 
 /// Where consecutive slots lie.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum Layout {
     /// One slot per 64-byte line: slots never share a line.
     Lines,

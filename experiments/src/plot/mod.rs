@@ -5,6 +5,7 @@
 //! embedded ([`font`]), so no system fonts are needed. Captions name the CPU and the date from
 //! `meta.json`, and say "MOCK DATA - not a measurement" for mock runs.
 
+pub mod compare;
 pub mod draw;
 pub mod figure;
 pub mod font;
@@ -49,6 +50,7 @@ pub fn draw(run: &Loaded, plots_root: &Path) -> Result<Vec<PathBuf>> {
     let (stem, fig) = match &run.rows {
         Rows::Capacity(rows) => ("capacity", capacity_figure(&run.meta, rows)),
         Rows::Duration(rows) => ("duration", duration_figure(&run.meta, rows)),
+        Rows::Workload(rows) => return draw_comparison(&run.meta, rows, &dir),
     };
     let svg = dir.join(format!("{stem}.svg"));
     let png = dir.join(format!("{stem}.png"));
@@ -58,6 +60,41 @@ pub fn draw(run: &Loaded, plots_root: &Path) -> Result<Vec<PathBuf>> {
     draw::draw_figure(&BitMapBackend::new(&png, size).into_drawing_area(), &fig)
         .map_err(|e| anyhow!("cannot draw {}: {e:?}", png.display()))?;
     Ok(vec![svg, png])
+}
+
+/// Draws the charts of a workload sweep into `dir`.
+fn draw_comparison(
+    meta: &Meta,
+    rows: &[crate::results::WorkloadRow],
+    dir: &Path,
+) -> Result<Vec<PathBuf>> {
+    let Some(spec) = meta.spec.scaling() else {
+        bail!("workload rows in a {} run", meta.spec.kind());
+    };
+    let mut out = Vec::new();
+    for chart in compare::charts(meta, spec, rows) {
+        let svg = dir.join(format!("{}.svg", chart.stem));
+        let png = dir.join(format!("{}.png", chart.stem));
+        compare::draw(
+            &SVGBackend::new(&svg, chart.size).into_drawing_area(),
+            &chart,
+            meta,
+            spec,
+            rows,
+        )
+        .map_err(|e| anyhow!("cannot draw {}: {e:?}", svg.display()))?;
+        compare::draw(
+            &BitMapBackend::new(&png, chart.size).into_drawing_area(),
+            &chart,
+            meta,
+            spec,
+            rows,
+        )
+        .map_err(|e| anyhow!("cannot draw {}: {e:?}", png.display()))?;
+        out.push(svg);
+        out.push(png);
+    }
+    Ok(out)
 }
 
 /// `Intel(R) Xeon(R) ... (microcode 0x..) - 2026-11-22 - <conditions>`.
@@ -105,7 +142,7 @@ pub fn capacity_figure(meta: &Meta, rows: &[crate::results::CapacityRow]) -> Fig
             s.reps,
             s.seed
         ),
-        SweepSpec::Duration(_) => String::new(),
+        _ => String::new(),
     };
     Figure {
         title: "RTM capacity: commit probability against transaction footprint".into(),
@@ -129,7 +166,7 @@ pub fn duration_figure(meta: &Meta, rows: &[crate::results::DurationRow]) -> Fig
             s.reps,
             meta.machine.tsc_hz / 1e9
         ),
-        SweepSpec::Capacity(_) => String::new(),
+        _ => String::new(),
     };
     let tsc_hz = meta.machine.tsc_hz;
     Figure {

@@ -1,7 +1,7 @@
 //! A run folder read back: its metadata and its typed rows.
 
 use super::points::read_points;
-use super::{CapacityRow, DurationRow, Meta, ResultsError, RunFolder};
+use super::{CapacityRow, DurationRow, Meta, ResultsError, RunFolder, WorkloadRow};
 use crate::sweep::spec::SweepSpec;
 use std::path::Path;
 
@@ -12,6 +12,8 @@ pub enum Rows {
     Capacity(Vec<CapacityRow>),
     /// A duration sweep's rows.
     Duration(Vec<DurationRow>),
+    /// A workload sweep's rows (`threads`, `txsize`).
+    Workload(Vec<WorkloadRow>),
 }
 
 /// A run folder's contents.
@@ -33,6 +35,9 @@ impl Loaded {
         let rows = match meta.spec {
             SweepSpec::Capacity(_) => Rows::Capacity(read_points(&run.points())?),
             SweepSpec::Duration(_) => Rows::Duration(read_points(&run.points())?),
+            SweepSpec::Threads(_) | SweepSpec::Txsize(_) => {
+                Rows::Workload(read_points(&run.points())?)
+            }
         };
         Ok(Loaded { run, meta, rows })
     }
@@ -42,6 +47,7 @@ impl Loaded {
         match &self.rows {
             Rows::Capacity(r) => r.len(),
             Rows::Duration(r) => r.len(),
+            Rows::Workload(r) => r.len(),
         }
     }
 

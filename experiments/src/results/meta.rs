@@ -22,6 +22,9 @@ pub enum Hardware {
     Rtm,
     /// The deterministic stand-in used by tmlab's own tests: NOT a measurement.
     Mock,
+    /// No hardware TM at all: only software backends ran (every `htm:*` backend asked for was
+    /// skipped, see `skipped`).
+    Software,
 }
 
 /// How far a run got.
@@ -72,6 +75,13 @@ pub struct Meta {
     pub status: Status,
     /// Sessions that continued the run.
     pub resumes: Vec<Resume>,
+    /// Backends asked for but not run here, with the thread counts and the reason (workload
+    /// sweeps).
+    #[serde(default)]
+    pub skipped: Vec<crate::sweep::scaling::Skipped>,
+    /// Whether some point ran more threads than the process had cores (workload sweeps).
+    #[serde(default)]
+    pub oversubscribed: bool,
 }
 
 impl Meta {
@@ -154,6 +164,8 @@ pub(crate) mod tests {
             ended: Some("2026-11-22T00:01:00Z".into()),
             status: Status::Interrupted,
             resumes: vec![],
+            skipped: vec![],
+            oversubscribed: false,
         };
         meta.write(&path).unwrap();
         assert_eq!(Meta::read(&path).unwrap(), meta);

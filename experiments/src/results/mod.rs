@@ -17,11 +17,13 @@ pub mod loaded;
 pub mod meta;
 pub mod points;
 pub mod rows;
+pub mod workload_row;
 
 pub use error::ResultsError;
 pub use loaded::{Loaded, Rows};
 pub use meta::{Hardware, Meta, Status};
 pub use rows::{CapacityRow, DurationRow};
+pub use workload_row::WorkloadRow;
 
 use std::path::{Path, PathBuf};
 

@@ -17,25 +17,30 @@ pub trait Record: Serialize + DeserializeOwned {
     /// The header, in column order.
     const COLUMNS: &'static [&'static str];
 
+    /// Checks invariants the type system cannot (the counts add up).
+    fn check(&self) -> Result<(), String>;
+}
+
+/// A row whose outcomes are RTM abort-status counts (the capacity and duration sweeps).
+pub trait Tallied {
     /// The outcome counts of this row.
     fn tally(&self) -> Tally;
+}
 
-    /// Checks invariants the type system cannot: the counts add up.
-    fn check(&self) -> Result<(), String> {
-        let t = self.tally();
-        if t.attempts == 0 {
-            return Err("attempts is 0".into());
-        }
-        if t.commits + t.aborts() != t.attempts {
-            return Err(format!(
-                "commits ({}) + aborts ({}) != attempts ({})",
-                t.commits,
-                t.aborts(),
-                t.attempts
-            ));
-        }
-        Ok(())
+/// The checks of a tallied row: at least one attempt, and the counts add up.
+pub fn check_tally(t: &Tally) -> Result<(), String> {
+    if t.attempts == 0 {
+        return Err("attempts is 0".into());
     }
+    if t.commits + t.aborts() != t.attempts {
+        return Err(format!(
+            "commits ({}) + aborts ({}) != attempts ({})",
+            t.commits,
+            t.aborts(),
+            t.attempts
+        ));
+    }
+    Ok(())
 }
 
 /// One repetition of one capacity point.
@@ -110,6 +115,12 @@ macro_rules! counts {
         impl Record for $row {
             const COLUMNS: &'static [&'static str] = <$row>::HEADER;
 
+            fn check(&self) -> Result<(), String> {
+                check_tally(&self.tally())
+            }
+        }
+
+        impl Tallied for $row {
             fn tally(&self) -> Tally {
                 Tally {
                     attempts: self.attempts,

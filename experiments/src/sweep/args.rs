@@ -22,6 +22,10 @@ pub enum SweepKind {
     Capacity(CapacityArgs),
     /// Commit probability against transaction duration (TSC cycles spun inside), RTM.
     Duration(DurationArgs),
+    /// Throughput and aborts of backends side by side on one workload, against thread count.
+    Threads(super::scaling::ThreadsArgs),
+    /// Throughput and aborts of backends side by side, against transaction size and threads.
+    Txsize(super::scaling::TxsizeArgs),
 }
 
 /// Options shared by every sweep.
@@ -111,11 +115,12 @@ pub struct DurationArgs {
 }
 
 impl SweepKind {
-    /// The options shared by every sweep.
-    pub fn common(&self) -> &CommonArgs {
+    /// The options shared by the RTM sweeps (capacity, duration); `None` for the workload sweeps.
+    pub fn common(&self) -> Option<&CommonArgs> {
         match self {
-            SweepKind::Capacity(a) => &a.common,
-            SweepKind::Duration(a) => &a.common,
+            SweepKind::Capacity(a) => Some(&a.common),
+            SweepKind::Duration(a) => Some(&a.common),
+            SweepKind::Threads(_) | SweepKind::Txsize(_) => None,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod mock;
 pub mod plan;
 pub mod report;
 pub mod runner;
+pub mod scaling;
 pub mod session;
 pub mod spec;
 
@@ -47,8 +48,13 @@ pub fn run(args: SweepArgs, dirs: &Dirs) -> Result<()> {
         SweepKind::Duration(a) => {
             SweepSpec::Duration(DurationSpec::from_args(a).map_err(|e| anyhow!(e))?)
         }
+        SweepKind::Threads(_) | SweepKind::Txsize(_) => return scaling::run(&args.kind, dirs),
     };
-    let common = args.kind.common().clone();
+    let common = args
+        .kind
+        .common()
+        .expect("the RTM sweeps have common options")
+        .clone();
     if common.mock_hardware {
         eprintln!("warning: --mock-hardware: {}", report::MOCK_BANNER);
         let delay = Duration::from_millis(common.mock_delay_ms.unwrap_or(0));
@@ -61,6 +67,9 @@ pub fn run(args: SweepArgs, dirs: &Dirs) -> Result<()> {
         let (max_lines, patterns) = match &spec {
             SweepSpec::Capacity(s) => (usize::try_from(s.max_lines())?, s.patterns.clone()),
             SweepSpec::Duration(_) => (0, Vec::new()),
+            SweepSpec::Threads(_) | SweepSpec::Txsize(_) => {
+                unreachable!("workload sweeps are run by scaling::run")
+            }
         };
         execute(
             RtmHardware::new(rtm, max_lines, patterns, common.seed),
@@ -125,6 +134,9 @@ fn execute<H: Hardware>(
                 )
             })
         }
+        SweepSpec::Threads(_) | SweepSpec::Txsize(_) => {
+            unreachable!("workload sweeps are run by scaling::run")
+        }
     }
 }
 
@@ -187,16 +199,16 @@ fn drive<H: Hardware, R: Record>(
         Outcome::Complete => {
             session::finish(&session.run, &mut session.meta, Status::Complete)?;
             drop(session);
-            finish_run(&dir, common, dirs)
+            finish_run(&dir, common.no_plot, dirs)
         }
     }
 }
 
 /// Draws the charts (unless `--no-plot`) and prints the table, the chart paths and, last, the run
 /// folder's path.
-fn finish_run(dir: &std::path::Path, common: &CommonArgs, dirs: &Dirs) -> Result<()> {
+fn finish_run(dir: &std::path::Path, no_plot: bool, dirs: &Dirs) -> Result<()> {
     let loaded = crate::results::Loaded::load(dir)?;
-    let charts = if common.no_plot {
+    let charts = if no_plot {
         Vec::new()
     } else {
         crate::plot::draw(&loaded, &dirs.plots)?

@@ -113,7 +113,7 @@ pub fn next_capacity(spec: &CapacitySpec, rows: &[CapacityRow]) -> Option<Capaci
         let mut curve = Curve::default();
         rows.iter()
             .filter(|r| r.op == op && r.pattern == pattern)
-            .for_each(|r| curve.add(r.lines, r.rep, crate::results::rows::Record::tally(r)));
+            .for_each(|r| curve.add(r.lines, r.rep, crate::results::rows::Tallied::tally(r)));
         if let Some((lines, rep)) = next_in_curve(&curve, &candidates, spec.reps, mode) {
             return Some(CapacityPoint {
                 op,
@@ -134,7 +134,7 @@ pub fn next_duration(spec: &DurationSpec, rows: &[DurationRow]) -> Option<Durati
     };
     let mut curve = Curve::default();
     rows.iter()
-        .for_each(|r| curve.add(r.cycles, r.rep, crate::results::rows::Record::tally(r)));
+        .for_each(|r| curve.add(r.cycles, r.rep, crate::results::rows::Tallied::tally(r)));
     next_in_curve(&curve, &spec.cycles.candidates(), spec.reps, mode)
         .map(|(cycles, rep)| DurationPoint { cycles, rep })
 }
@@ -436,6 +436,8 @@ mod tests {
             ended: None,
             status: crate::results::Status::Running,
             resumes: vec![],
+            skipped: vec![],
+            oversubscribed: false,
         }
     }
 

@@ -2,7 +2,7 @@
 //! from the rows alone (the same function the charts use).
 
 use crate::analysis::{Crossing, Curve};
-use crate::results::rows::Record;
+use crate::results::rows::Tallied;
 use crate::results::{CapacityRow, DurationRow, Loaded, Meta, Rows};
 use crate::sweep::spec::SweepSpec;
 use std::fmt::Write;
@@ -55,7 +55,7 @@ pub fn capacity_table(meta: &Meta, rows: &[CapacityRow]) -> String {
     header(meta, &mut out);
     let warm = match &meta.spec {
         SweepSpec::Capacity(s) => name(&s.warmth),
-        SweepSpec::Duration(_) => String::new(),
+        _ => String::new(),
     };
     let _ = writeln!(
         out,
@@ -116,5 +116,99 @@ pub fn table(run: &Loaded) -> String {
     match &run.rows {
         Rows::Capacity(rows) => capacity_table(&run.meta, rows),
         Rows::Duration(rows) => duration_table(&run.meta, rows),
+        Rows::Workload(rows) => workload_table(&run.meta, rows),
     }
+}
+
+/// The table of a workload sweep: every point's median throughput (with its range) and abort
+/// rate, the crossovers of a `txsize` run, and the backends that were not run.
+pub fn workload_table(meta: &Meta, rows: &[crate::results::WorkloadRow]) -> String {
+    use crate::comparison::Comparison;
+    use crate::stats::si;
+    let mut out = String::new();
+    header(meta, &mut out);
+    let Some(spec) = meta.spec.scaling() else {
+        return out;
+    };
+    let order: Vec<String> = spec.backends.iter().map(|b| b.name.clone()).collect();
+    let c = Comparison::of(rows, &order);
+    let _ = writeln!(
+        out,
+        "{}: median of {} reps (min-max); abort rate excludes the workload's own cancellations",
+        spec.workload.describe(),
+        spec.reps
+    );
+    let sized = !c.sizes.is_empty();
+    let _ = writeln!(
+        out,
+        "{:<22} {:>7} {}{:>30} {:>11} {:>10}",
+        "backend",
+        "threads",
+        if sized {
+            format!("{:>8} ", "size")
+        } else {
+            String::new()
+        },
+        "throughput (tx/s)",
+        "abort rate",
+        "fallbacks"
+    );
+    for size in c.size_keys() {
+        for &t in &c.threads {
+            for b in &c.backends {
+                let Some(p) = c.get(b, t, size) else { continue };
+                let tp = format!(
+                    "{} ({}-{})",
+                    si(p.throughput.median),
+                    si(p.throughput.min),
+                    si(p.throughput.max)
+                );
+                let _ = writeln!(
+                    out,
+                    "{:<22} {:>7} {}{:>30} {:>10.2}% {:>9.1}%{}",
+                    b,
+                    t,
+                    size.map_or(String::new(), |s| format!("{s:>8} ")),
+                    tp,
+                    100.0 * p.abort_rate.median,
+                    100.0 * p.fallback_share.median,
+                    if p.failed_checks > 0 {
+                        format!("  CHECK FAILED in {} reps", p.failed_checks)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
+        }
+    }
+    for x in c.crossovers() {
+        let _ = match (x.last_faster, x.first_slower) {
+            (Some(a), Some(b)) => writeln!(
+                out,
+                "crossover: {} at {} threads beats the best STM up to size {a} ({:.2}x at the smallest) and loses from size {b}",
+                x.htm, x.threads, x.ratio_at_smallest
+            ),
+            (Some(a), None) => writeln!(
+                out,
+                "crossover: {} at {} threads beats the best STM at every size measured (to {a}; {:.2}x at the smallest)",
+                x.htm, x.threads, x.ratio_at_smallest
+            ),
+            (None, _) => writeln!(
+                out,
+                "crossover: {} at {} threads is slower than the best STM at every size ({:.2}x at the smallest)",
+                x.htm, x.threads, x.ratio_at_smallest
+            ),
+        };
+    }
+    for s in &meta.skipped {
+        let t: Vec<String> = s.threads.iter().map(u64::to_string).collect();
+        let _ = writeln!(
+            out,
+            "not run: {} at {} thread(s): {}",
+            s.backend,
+            t.join(","),
+            s.reason
+        );
+    }
+    out
 }

@@ -39,6 +39,7 @@ pub fn start<R: Record>(
     let kind = match hardware {
         Hardware::Rtm => spec.kind().to_string(),
         Hardware::Mock => format!("{}-mock", spec.kind()),
+        Hardware::Software => spec.kind().to_string(),
     };
     let run = RunFolder::new(crate::run_dir::create(root, &kind, &machine.hostname, now)?);
     let meta = Meta {
@@ -51,6 +52,8 @@ pub fn start<R: Record>(
         ended: None,
         status: Status::Running,
         resumes: Vec::new(),
+        skipped: Vec::new(),
+        oversubscribed: false,
     };
     meta.write(&run.meta())?;
     let writer = PointsWriter::create(&run.points())?;

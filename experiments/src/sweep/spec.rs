@@ -17,6 +17,10 @@ pub enum SweepSpec {
     Capacity(CapacitySpec),
     /// Commit probability against duration.
     Duration(DurationSpec),
+    /// Backends side by side on a workload, against thread count.
+    Threads(super::scaling::ScalingSpec),
+    /// Backends side by side on a workload, against transaction size and thread count.
+    Txsize(super::scaling::ScalingSpec),
 }
 
 /// Parameters of a capacity sweep.
@@ -194,6 +198,16 @@ impl SweepSpec {
         match self {
             SweepSpec::Capacity(_) => "capacity",
             SweepSpec::Duration(_) => "duration",
+            SweepSpec::Threads(_) => "threads",
+            SweepSpec::Txsize(_) => "txsize",
+        }
+    }
+
+    /// The parameters of a workload sweep (`threads`, `txsize`).
+    pub fn scaling(&self) -> Option<&super::scaling::ScalingSpec> {
+        match self {
+            SweepSpec::Threads(s) | SweepSpec::Txsize(s) => Some(s),
+            _ => None,
         }
     }
 

@@ -1,0 +1,288 @@
+//! Backends by name: one syntax on every command line and in every result file.
+//!
+//! | name | backend |
+//! |---|---|
+//! | `tl2` | TL2 ([`stm::Tl2`]) |
+//! | `norec` | NOrec ([`stm::Norec`]) |
+//! | `lock` | one global lock ([`stm::GlobalLock`]) |
+//! | `seq` | uninstrumented plain accesses, one thread only ([`stm::Sequential`]) |
+//! | `htm:fixed:N`, `htm:glibc`, `htm:cause-aware` | RTM with lock elision over a TTAS fallback lock, with that retry policy ([`fallback::ElisionBackend`]); any policy parameters as in `htm:glibc:tries=5` |
+//! | `htm:...+ticket` | the same with a ticket fallback lock |
+//!
+//! [`BackendSpec`] parses a name, refusing anything else with the list of valid names, and keeps
+//! the name as written (trimmed) for result files. [`with_backend!`] builds the backend and runs
+//! code on it, monomorphized per backend type, so nothing on the measured path is dynamic.
+//! [`BackendSpec::unavailable`] says why a backend cannot run here: `htm:*` without usable RTM
+//! (the exact reason from [`htm::Rtm::detect`]), `seq` with more than one thread.
+
+use anyhow::{Result, bail};
+use core::fmt;
+use core::str::FromStr;
+use fallback::PolicySpec;
+use serde::{Deserialize, Serialize};
+
+/// The fallback lock of an `htm:*` backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LockKind {
+    /// Test-and-test-and-set spinlock (the default).
+    Ttas,
+    /// FIFO ticket lock (`+ticket`).
+    Ticket,
+}
+
+/// Which backend, as named on the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `tl2`.
+    Tl2,
+    /// `norec`.
+    Norec,
+    /// `lock`.
+    Lock,
+    /// `seq`.
+    Seq,
+    /// `htm:<policy>[+ticket]`.
+    Htm {
+        /// The retry policy with its parameters.
+        policy: PolicySpec,
+        /// The fallback lock.
+        lock: LockKind,
+    },
+}
+
+/// A backend name, parsed (see the module documentation).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackendSpec {
+    /// The name as written, trimmed: what result files record in their `backend` column.
+    pub name: String,
+    /// What it denotes.
+    pub kind: Kind,
+}
+
+/// The names every parse error lists.
+pub const VALID: &str = "tl2, norec, lock, seq, htm:fixed:N, htm:glibc, htm:cause-aware \
+     (policy parameters as in htm:glibc:tries=5; append +ticket for a ticket fallback lock)";
+
+impl FromStr for BackendSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let name = s.trim();
+        let bad = |why: &str| format!("backend `{name}`: {why}; valid backends: {VALID}");
+        let kind = match name {
+            "tl2" => Kind::Tl2,
+            "norec" => Kind::Norec,
+            "lock" => Kind::Lock,
+            "seq" => Kind::Seq,
+            "" => return Err(bad("empty name")),
+            other => {
+                let Some(rest) = other.strip_prefix("htm:") else {
+                    return Err(bad("unknown backend"));
+                };
+                let (policy, lock) = match rest.strip_suffix("+ticket") {
+                    Some(p) => (p, LockKind::Ticket),
+                    None if rest.contains('+') => {
+                        return Err(bad("the only lock suffix is +ticket"));
+                    }
+                    None => (rest, LockKind::Ttas),
+                };
+                let policy: PolicySpec = policy.parse().map_err(|e| bad(&format!("{e}")))?;
+                Kind::Htm { policy, lock }
+            }
+        };
+        Ok(BackendSpec {
+            name: name.to_string(),
+            kind,
+        })
+    }
+}
+
+impl fmt::Display for BackendSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+impl Serialize for BackendSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name)
+    }
+}
+
+impl<'de> Deserialize<'de> for BackendSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl BackendSpec {
+    /// Whether this is a hardware backend (`htm:*`).
+    pub fn is_htm(&self) -> bool {
+        matches!(self.kind, Kind::Htm { .. })
+    }
+
+    /// Why this backend cannot run with `threads` threads on this machine, if it cannot.
+    pub fn unavailable(&self, threads: usize) -> Option<String> {
+        match &self.kind {
+            Kind::Htm { .. } => htm::Rtm::detect()
+                .err()
+                .map(|e| format!("RTM unusable: {e}")),
+            Kind::Seq if threads > 1 => Some(format!(
+                "the sequential baseline runs one thread only ({threads} requested)"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Parses a comma-separated list of backend names (`--backends`), refusing duplicates.
+pub fn parse_list(text: &str) -> Result<Vec<BackendSpec>> {
+    let mut out: Vec<BackendSpec> = Vec::new();
+    for item in text.split(',') {
+        let b: BackendSpec = item.parse().map_err(anyhow::Error::msg)?;
+        if out.iter().any(|o| o.name == b.name) {
+            bail!("--backends: `{}` is listed twice", b.name);
+        }
+        out.push(b);
+    }
+    Ok(out)
+}
+
+/// Builds the backend `$spec` names as `$b` and evaluates `$body` with it, once per backend type.
+///
+/// ```ignore
+/// let throughput = with_backend!(&spec, b => measure(&b, &workload));
+/// ```
+#[macro_export]
+macro_rules! with_backend {
+    ($spec:expr, $b:ident => $body:expr) => {{
+        use fallback::{ElisionBackend, PolicySpec, TicketLock, TtasLock};
+        use $crate::backends::{Kind, LockKind};
+        match &$spec.kind {
+            Kind::Tl2 => {
+                let $b = stm::Tl2::new();
+                $body
+            }
+            Kind::Norec => {
+                let $b = stm::Norec::new();
+                $body
+            }
+            Kind::Lock => {
+                let $b = stm::GlobalLock::new();
+                $body
+            }
+            Kind::Seq => {
+                let $b = stm::Sequential::new();
+                $body
+            }
+            Kind::Htm { policy, lock } => match (*policy, *lock) {
+                (PolicySpec::Fixed(p), LockKind::Ttas) => {
+                    let $b = ElisionBackend::<TtasLock, _>::new(p);
+                    $body
+                }
+                (PolicySpec::Fixed(p), LockKind::Ticket) => {
+                    let $b = ElisionBackend::<TicketLock, _>::new(p);
+                    $body
+                }
+                (PolicySpec::Glibc(p), LockKind::Ttas) => {
+                    let $b = ElisionBackend::<TtasLock, _>::new(p);
+                    $body
+                }
+                (PolicySpec::Glibc(p), LockKind::Ticket) => {
+                    let $b = ElisionBackend::<TicketLock, _>::new(p);
+                    $body
+                }
+                (PolicySpec::CauseAware(p), LockKind::Ttas) => {
+                    let $b = ElisionBackend::<TtasLock, _>::new(p);
+                    $body
+                }
+                (PolicySpec::CauseAware(p), LockKind::Ticket) => {
+                    let $b = ElisionBackend::<TicketLock, _>::new(p);
+                    $body
+                }
+            },
+        }
+    }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_names_parse_and_keep_their_spelling() {
+        for (text, htm) in [
+            ("tl2", false),
+            ("norec", false),
+            ("lock", false),
+            ("seq", false),
+            ("htm:fixed:3", true),
+            ("htm:glibc", true),
+            ("htm:cause-aware", true),
+            ("htm:glibc+ticket", true),
+            ("htm:fixed:attempts=5+ticket", true),
+            ("htm:glibc:tries=5,skip_lock_busy=1", true),
+            (" tl2 ", false),
+        ] {
+            let b: BackendSpec = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(b.name, text.trim());
+            assert_eq!(b.is_htm(), htm, "{text}");
+            let again: BackendSpec =
+                serde_json::from_str(&serde_json::to_string(&b).unwrap()).expect("round trip");
+            assert_eq!(again, b);
+        }
+        let t: BackendSpec = "htm:glibc+ticket".parse().unwrap();
+        assert!(matches!(
+            t.kind,
+            Kind::Htm {
+                lock: LockKind::Ticket,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn malformed_names_are_refused_with_the_valid_list() {
+        for (text, why) in [
+            ("", "empty name"),
+            ("TL2", "unknown backend"),
+            ("tl3", "unknown backend"),
+            ("htm", "unknown backend"),
+            ("htm:", "unknown policy"),
+            ("htm:fixed", "number of attempts"),
+            ("htm:fixed:x", "not a number"),
+            ("htm:lifo", "unknown policy"),
+            ("htm:glibc+mcs", "+ticket"),
+            ("htm:glibc:tries", "key=value"),
+            ("htm:glibc:spin=3", "unknown parameter"),
+            ("stm:tl2", "unknown backend"),
+            ("lock+ticket", "unknown backend"),
+        ] {
+            let e = text.parse::<BackendSpec>().unwrap_err();
+            assert!(e.contains(why), "{text:?}: {e}");
+            assert!(e.contains("valid backends: tl2, norec"), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn lists_refuse_duplicates_and_bad_items() {
+        assert_eq!(parse_list("tl2,norec,htm:glibc").unwrap().len(), 3);
+        let e = parse_list("tl2,tl2").unwrap_err().to_string();
+        assert!(e.contains("listed twice"), "{e}");
+        assert!(parse_list("tl2,,norec").is_err());
+    }
+
+    #[test]
+    fn availability_names_the_reason() {
+        let seq: BackendSpec = "seq".parse().unwrap();
+        assert_eq!(seq.unavailable(1), None);
+        assert!(seq.unavailable(2).unwrap().contains("one thread"));
+        let htm: BackendSpec = "htm:glibc".parse().unwrap();
+        match htm::Rtm::detect() {
+            Ok(_) => assert_eq!(htm.unavailable(4), None),
+            Err(e) => assert!(htm.unavailable(1).unwrap().contains(&e.to_string())),
+        }
+    }
+}
