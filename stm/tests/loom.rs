@@ -10,14 +10,14 @@
 //! (`LOOM_MAX_PREEMPTIONS` overrides the preemption bound set below.)
 //!
 //! Loom explores every interleaving of the threads' atomic operations up to the preemption bound,
-//! and the weak-memory outcomes of the metadata atomics (TL2's clock and locks, NOrec's sequence
-//! lock, the global lock) that their orderings allow. Data words are `std` atomics, so the backends'
+//! and the weak-memory outcomes of the metadata atomics (TL2's and LSA's clocks and locks, NOrec's
+//! sequence lock, the global lock) that their orderings allow. Data words are `std` atomics, so the backends'
 //! `primitive` shim redirects every data access to a loom "shadow" atomic that the model registers
 //! first (`stm::loom_register_words`), with the ordering the algorithm gives it: the data
 //! accesses are modeled as faithfully as the metadata. Run time: about 15 s on 2 cores.
 //!
-//! Models, each run for TL2 (one lock per word, and one lock for all words), NOrec and the global
-//! lock:
+//! Models, each run for TL2 and LSA (one lock per word, and one lock for all words), NOrec and
+//! the global lock:
 //! - **two writers**: both threads increment two words `x` and `y` in one transaction, and check
 //!   inside the closure that they always see `x == y` (opacity: no attempt, doomed or not, sees a
 //!   torn state). At the end both words are 2 (no lost update: serializability).
@@ -28,11 +28,26 @@
 //! - **read-then-write skew**: thread A copies `x` into `y`, thread B copies `y` into `x`, from
 //!   `x = 1, y = 2`. Serial outcomes are `(1, 1)` or `(2, 2)`; `(2, 1)` is write skew, which the
 //!   read-set validation must prevent.
+//!
+//! Models of LSA's own protocol (encounter-time locks, snapshot extension):
+//! - **extension while a writer commits**: a reader reads `x`, `y`, `z` while a writer commits
+//!   `y = z = 1`. The reader checks `y == z` in every attempt. A commit landing between the reads
+//!   of `x` and `y` must be absorbed by a successful extension (`x` is untouched), one landing
+//!   between `y` and `z` must fail the extension; the model also checks that some execution did
+//!   extend.
+//! - **two writers on one stripe**: with one lock for every word, thread A reads `x` and `y`,
+//!   writes `x`, and reads `y` again (an unwritten word of a stripe it owns, read from memory);
+//!   thread B does the same with the roles swapped. Each checks its two reads of the other word
+//!   agree; not both may have seen `(0, 0)` (write skew); the end state is `(1, 1)`.
+//! - **read after write**: A writes `x = 1`, reads it back (the buffered value, through the lock
+//!   word) and adds it to `y`; B reads `x` and `y`. A must read 1; B must see `(0, 0)` or
+//!   `(1, 1)`; the end state is `(1, 1)`.
 
 #![cfg(loom)]
 
 use loom::sync::Arc;
-use stm::{GlobalLock, Norec, Tl2, Tl2Config};
+use std::sync::atomic::{AtomicU64, Ordering};
+use stm::{GlobalLock, Lsa, LsaConfig, Norec, Tl2, Tl2Config};
 use tm::{Backend, Handle, TWord, Tx};
 
 fn model(f: impl Fn() + Sync + Send + 'static) {
@@ -45,6 +60,15 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
 
 fn tl2(lock_table_bits: u32) -> Tl2 {
     Tl2::with_config(Tl2Config {
+        lock_table_bits,
+        stripe_bytes: 8,
+        backoff_max_step: 0,
+    })
+    .expect("valid configuration")
+}
+
+fn lsa(lock_table_bits: u32) -> Lsa {
+    Lsa::with_config(LsaConfig {
         lock_table_bits,
         stripe_bytes: 8,
         backoff_max_step: 0,
@@ -226,5 +250,129 @@ macro_rules! models {
 
 models!(tl2_lock_per_word, tl2(4));
 models!(tl2_one_lock, tl2(0));
+models!(lsa_lock_per_word, lsa(4));
+models!(lsa_one_lock, lsa(0));
 models!(norec, Norec::new());
 models!(global_lock, GlobalLock::new());
+
+/// Executions (over a whole model check) in which the reader extended its snapshot. A plain std
+/// atomic: it counts across loom's executions and is not part of any model.
+static EXTENDED: AtomicU64 = AtomicU64::new(0);
+
+#[test]
+fn lsa_extension_while_a_writer_commits() {
+    EXTENDED.store(0, Ordering::SeqCst);
+    model(|| {
+        let stm = Arc::new(lsa(4));
+        let words = Arc::new([TWord::new(0), TWord::new(0), TWord::new(0)]);
+        stm::loom_register_words(&*words);
+        let writer = {
+            let (stm, words) = (stm.clone(), words.clone());
+            loom::thread::spawn(move || {
+                let mut h = stm.handle();
+                let [_, y, z] = &*words;
+                h.atomically(|tx| {
+                    tx.write(y, 1)?;
+                    tx.write(z, 1)
+                })
+                .unwrap();
+            })
+        };
+        let mut h = stm.handle();
+        let [x, y, z] = &*words;
+        let mut torn = false;
+        let seen = h
+            .atomically(|tx| {
+                tx.read(x)?;
+                let b = tx.read(y)?;
+                let c = tx.read(z)?;
+                torn |= b != c;
+                Ok((b, c))
+            })
+            .unwrap();
+        assert!(!torn, "a reader attempt saw y != z");
+        assert!(seen == (0, 0) || seen == (1, 1), "{seen:?}");
+        assert!(h.stats().is_consistent());
+        if h.extensions() > 0 {
+            EXTENDED.fetch_add(1, Ordering::SeqCst);
+        }
+        writer.join().unwrap();
+        assert_eq!((y.load(), z.load()), (1, 1));
+    });
+    assert!(
+        EXTENDED.load(Ordering::SeqCst) > 0,
+        "no execution extended a snapshot: the model does not reach the extension"
+    );
+}
+
+#[test]
+fn lsa_two_writers_on_one_stripe() {
+    model(|| {
+        let stm = Arc::new(lsa(0));
+        let words = Arc::new([TWord::new(0), TWord::new(0)]);
+        stm::loom_register_words(&*words);
+        let thread = |mine: usize| {
+            let (stm, words) = (stm.clone(), words.clone());
+            loom::thread::spawn(move || {
+                let mut h = stm.handle();
+                let (own, other) = (&words[mine], &words[1 - mine]);
+                let mut unstable = false;
+                let seen = h
+                    .atomically(|tx| {
+                        let a = tx.read(own)?;
+                        let b = tx.read(other)?;
+                        tx.write(own, a + 1)?;
+                        // An unwritten word of the stripe we now own, read from memory.
+                        unstable |= tx.read(other)? != b;
+                        Ok((a, b))
+                    })
+                    .unwrap();
+                assert!(
+                    !unstable,
+                    "two reads of one word disagreed within an attempt"
+                );
+                seen
+            })
+        };
+        let a = thread(0);
+        let b = thread(1);
+        let (sa, sb) = (a.join().unwrap(), b.join().unwrap());
+        assert!(
+            !(sa == (0, 0) && sb == (0, 0)),
+            "write skew: both saw (0, 0)"
+        );
+        assert_eq!((words[0].load(), words[1].load()), (1, 1));
+    });
+}
+
+#[test]
+fn lsa_read_after_write() {
+    model(|| {
+        let stm = Arc::new(lsa(4));
+        let words = Arc::new([TWord::new(0), TWord::new(0)]);
+        stm::loom_register_words(&*words);
+        let writer = {
+            let (stm, words) = (stm.clone(), words.clone());
+            loom::thread::spawn(move || {
+                let mut h = stm.handle();
+                let [x, y] = &*words;
+                let mut wrong = false;
+                h.atomically(|tx| {
+                    tx.write(x, 1)?;
+                    let v = tx.read(x)?;
+                    wrong |= v != 1;
+                    let w = tx.read(y)?;
+                    tx.write(y, w + v)
+                })
+                .unwrap();
+                assert!(!wrong, "a read after write missed the buffered value");
+            })
+        };
+        let mut h = stm.handle();
+        let [x, y] = &*words;
+        let seen = h.atomically(|tx| Ok((tx.read(x)?, tx.read(y)?))).unwrap();
+        assert!(seen == (0, 0) || seen == (1, 1), "reader saw {seen:?}");
+        writer.join().unwrap();
+        assert_eq!((words[0].load(), words[1].load()), (1, 1));
+    });
+}
