@@ -11,10 +11,11 @@
 //!
 //! Loom explores every interleaving of the threads' atomic operations up to the preemption bound,
 //! and the weak-memory outcomes of the metadata atomics (TL2's and LSA's clocks and locks, NOrec's
-//! sequence lock, the global lock) that their orderings allow. Data words are `std` atomics, so the backends'
-//! `primitive` shim redirects every data access to a loom "shadow" atomic that the model registers
-//! first (`stm::loom_register_words`), with the ordering the algorithm gives it: the data
-//! accesses are modeled as faithfully as the metadata. Run time: about 15 s on 2 cores.
+//! sequence lock, the global lock) that their orderings allow. Data words are `std` atomics, so
+//! the backends' `primitive` shim redirects every data access to a loom "shadow" atomic that the
+//! model registers first (`stm::loom_register_words`), with the ordering the algorithm gives it:
+//! the data accesses are modeled as faithfully as the metadata. Run time: about a minute on the
+//! 2-core development machine while it was shared with other builds (LSA's models about a third).
 //!
 //! Models, each run for TL2 and LSA (one lock per word, and one lock for all words), NOrec and
 //! the global lock:
@@ -30,11 +31,13 @@
 //!   read-set validation must prevent.
 //!
 //! Models of LSA's own protocol (encounter-time locks, snapshot extension):
-//! - **extension while a writer commits**: a reader reads `x`, `y`, `z` while a writer commits
-//!   `y = z = 1`. The reader checks `y == z` in every attempt. A commit landing between the reads
-//!   of `x` and `y` must be absorbed by a successful extension (`x` is untouched), one landing
-//!   between `y` and `z` must fail the extension; the model also checks that some execution did
-//!   extend.
+//! - **reader across two commits**: a writer commits two transactions while a reader reads `x`,
+//!   `y`, `z`; every reader attempt must see the initial state or the state after one of the
+//!   commits, and some execution must extend. Two variants: the commits leave `x` alone (`y = z
+//!   = 1`, then `y = z = 2`), so extensions succeed, and a read that extended must still find its
+//!   version after the clock sample; the second commit overwrites `x` (`y = 1`, then `x = z =
+//!   2`), so an extension that sampled the clock after that commit's increment must see its lock
+//!   or version when it validates `x`.
 //! - **two writers on one stripe**: with one lock for every word, thread A reads `x` and `y`,
 //!   writes `x`, and reads `y` again (an unwritten word of a stripe it owns, read from memory);
 //!   thread B does the same with the roles swapped. Each checks its two reads of the other word
@@ -255,14 +258,21 @@ models!(lsa_one_lock, lsa(0));
 models!(norec, Norec::new());
 models!(global_lock, GlobalLock::new());
 
-/// Executions (over a whole model check) in which the reader extended its snapshot. A plain std
-/// atomic: it counts across loom's executions and is not part of any model.
-static EXTENDED: AtomicU64 = AtomicU64::new(0);
-
-#[test]
-fn lsa_extension_while_a_writer_commits() {
-    EXTENDED.store(0, Ordering::SeqCst);
-    model(|| {
+/// A writer commits two transactions, `first` then `second` (each a list of `(word, value)`
+/// writes to `x`, `y`, `z`), while a reader reads `x`, `y`, `z` in that order. Every reader
+/// attempt, doomed or not, must see one of `states` (the initial state and the state after each
+/// commit), and so must the committed reader; the end state is the last of `states`. `extended`
+/// counts the executions (over the whole model check; a plain std atomic outside the model) in
+/// which the reader extended its snapshot, and must end non-zero: the model reaches the
+/// extension.
+fn reader_across_two_commits(
+    first: &'static [(usize, u64)],
+    second: &'static [(usize, u64)],
+    states: &'static [[u64; 3]; 3],
+    extended: &'static AtomicU64,
+) {
+    extended.store(0, Ordering::SeqCst);
+    model(move || {
         let stm = Arc::new(lsa(4));
         let words = Arc::new([TWord::new(0), TWord::new(0), TWord::new(0)]);
         stm::loom_register_words(&*words);
@@ -270,38 +280,74 @@ fn lsa_extension_while_a_writer_commits() {
             let (stm, words) = (stm.clone(), words.clone());
             loom::thread::spawn(move || {
                 let mut h = stm.handle();
-                let [_, y, z] = &*words;
-                h.atomically(|tx| {
-                    tx.write(y, 1)?;
-                    tx.write(z, 1)
-                })
-                .unwrap();
+                for writes in [first, second] {
+                    h.atomically(|tx| {
+                        for &(w, v) in writes {
+                            tx.write(&words[w], v)?;
+                        }
+                        Ok(())
+                    })
+                    .unwrap();
+                }
             })
         };
         let mut h = stm.handle();
-        let [x, y, z] = &*words;
-        let mut torn = false;
+        let mut torn = None;
         let seen = h
             .atomically(|tx| {
-                tx.read(x)?;
-                let b = tx.read(y)?;
-                let c = tx.read(z)?;
-                torn |= b != c;
-                Ok((b, c))
+                let view = [
+                    tx.read(&words[0])?,
+                    tx.read(&words[1])?,
+                    tx.read(&words[2])?,
+                ];
+                if !states.contains(&view) {
+                    torn = Some(view);
+                }
+                Ok(view)
             })
             .unwrap();
-        assert!(!torn, "a reader attempt saw y != z");
-        assert!(seen == (0, 0) || seen == (1, 1), "{seen:?}");
+        assert_eq!(
+            torn, None,
+            "a reader attempt saw a state no commit produced"
+        );
+        assert!(states.contains(&seen), "{seen:?}");
         assert!(h.stats().is_consistent());
         if h.extensions() > 0 {
-            EXTENDED.fetch_add(1, Ordering::SeqCst);
+            extended.fetch_add(1, Ordering::SeqCst);
         }
         writer.join().unwrap();
-        assert_eq!((y.load(), z.load()), (1, 1));
+        assert_eq!(words.each_ref().map(TWord::load), states[2]);
     });
     assert!(
-        EXTENDED.load(Ordering::SeqCst) > 0,
+        extended.load(Ordering::SeqCst) > 0,
         "no execution extended a snapshot: the model does not reach the extension"
+    );
+}
+
+/// The commits leave `x` alone, so the reader's extensions succeed; a read that extended must
+/// still find its own version after the clock sample (`y` from the first commit and `z` from the
+/// second would be a torn state).
+#[test]
+fn lsa_extension_while_a_writer_commits() {
+    static EXTENDED: AtomicU64 = AtomicU64::new(0);
+    reader_across_two_commits(
+        &[(1, 1), (2, 1)],
+        &[(1, 2), (2, 2)],
+        &[[0, 0, 0], [0, 1, 1], [0, 2, 2]],
+        &EXTENDED,
+    );
+}
+
+/// The second commit overwrites `x`: an extension that read the clock after that commit's
+/// increment must see its lock or its version when it validates `x`.
+#[test]
+fn lsa_extension_validates_what_the_clock_covers() {
+    static EXTENDED: AtomicU64 = AtomicU64::new(0);
+    reader_across_two_commits(
+        &[(1, 1)],
+        &[(0, 2), (2, 2)],
+        &[[0, 0, 0], [0, 1, 0], [2, 1, 2]],
+        &EXTENDED,
     );
 }
 
