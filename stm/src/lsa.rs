@@ -14,9 +14,9 @@
 //! - **Begin**: sample the clock into `ub`.
 //! - **Write** (encounter-time locking, write-back): if the stripe's lock is unlocked, acquire it
 //!   at once by CAS, replacing its version with this transaction's owner id and the index of the
-//!   [`OwnedStripe`] record where the version is saved; then buffer `(word, value)` in the write
+//!   owned-stripe record where the version is saved; then buffer `(word, value)` in the write
 //!   set. Memory is written only at commit. The records of one stripe's written words form a
-//!   chain from its `OwnedStripe`. If the stripe is already locked by this transaction, the write
+//!   chain from that record. If the stripe is already locked by this transaction, the write
 //!   updates or extends that chain. If another transaction holds it, the attempt aborts (see
 //!   *Abort causes*).
 //! - **Read**: sample the stripe's lock.
