@@ -8,6 +8,13 @@
 //! its lock (TinySTM's `LOCK_IDX`). The difference is *when* locks are taken and what a reader
 //! does with a version newer than its snapshot.
 //!
+//! The lock word is TL2's [`LockWord`] (see its bit layout table): bit 0 is the lock bit; an
+//! unlocked word carries a 63-bit version, a locked one the owner's 32-bit handle id (bits
+//! 32..=63) and the 31-bit index of the owner's record for that stripe (bits 1..=31). Where
+//! TinySTM's locked word is a pointer to the owner's write-set entry, the record index does the
+//! same job without a pointer into a growable vector, and the owner id answers "is it mine?"
+//! without a range check on the address.
+//!
 //! A transaction's snapshot is the clock value `ub` (TinySTM's `end`): every value it has read
 //! is the value its word held at clock time `ub`.
 //!
@@ -69,10 +76,24 @@
 //! Contention management is TL2's: abort on any conflict and retry after a randomized, bounded
 //! exponential backoff ([`Backoff`]). (TinySTM's default contention manager is also "suicide".)
 //!
-//! Every read, including those of transactions that end up writing nothing, is logged: the log is
-//! what an extension validates. (TL2 here runs adaptively read-only transactions without a log,
-//! which LSA could only do by giving up extension in them, as TinySTM does for transactions
-//! declared read-only.)
+//! Departures from TinySTM's `wbetl` code:
+//! - Every read, including those of transactions that end up writing nothing, is logged: the log
+//!   is what an extension validates. (TL2 here runs adaptively read-only transactions without a
+//!   log; LSA could only do that by giving up extension in them, as TinySTM does for transactions
+//!   declared read-only.)
+//! - A write that locks a stripe whose version is newer than `ub` neither extends nor, as TinySTM
+//!   does, searches the read set for the stripe: a blind write needs no snapshot. An earlier read
+//!   of that stripe then fails the commit-time validation (the saved version differs from the
+//!   logged one), and a later read of an unwritten word of the stripe extends first.
+//! - A read of an unwritten word of an owned stripe extends first when the stripe's saved version
+//!   is newer than `ub`. TinySTM returns that word from memory without comparing the version to
+//!   its `end`, so with several words per lock (or two addresses hashing to one lock) a doomed
+//!   attempt there can pair the word's new value with older values of other words.
+//! - The commit skips validation when `wv == ub + 1`; TinySTM's `stm_wbetl_commit` tests its
+//!   start time instead (`start == t - 1`), which skips only when no extension happened. The
+//!   argument above shows `ub` suffices.
+//! - The logs are vectors that grow, once, to the largest transaction seen; TinySTM's fixed-size
+//!   write set instead aborts the transaction to grow.
 
 use crate::driver::{Attempt, DriverHandle, Verdict};
 use crate::primitive::{self, AtomicU64, Ordering};
