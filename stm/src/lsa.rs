@@ -90,8 +90,8 @@
 //!   its `end`, so with several words per lock (or two addresses hashing to one lock) a doomed
 //!   attempt there can pair the word's new value with older values of other words.
 //! - The commit skips validation when `wv == ub + 1`; TinySTM's `stm_wbetl_commit` tests its
-//!   start time instead (`start == t - 1`), which skips only when no extension happened. The
-//!   argument above shows `ub` suffices.
+//!   start time instead (`start == t - 1`), so it never skips after an extension (an extension
+//!   means some commit happened since the start). The argument above shows `ub` suffices.
 //! - The logs are vectors that grow, once, to the largest transaction seen; TinySTM's fixed-size
 //!   write set instead aborts the transaction to grow.
 
