@@ -14,7 +14,7 @@
 //! sequence lock, the global lock) that their orderings allow. Data words are `std` atomics, so
 //! the backends' `primitive` shim redirects every data access to a loom "shadow" atomic that the
 //! model registers first (`stm::loom_register_words`), with the ordering the algorithm gives it:
-//! the data accesses are modeled as faithfully as the metadata. Run time: about a minute on the
+//! the data accesses are modeled as faithfully as the metadata. Run time: one to two minutes on the
 //! 2-core development machine while it was shared with other builds (LSA's models about a third).
 //!
 //! Models, each run for TL2 and LSA (one lock per word, and one lock for all words), NOrec and
