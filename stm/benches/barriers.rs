@@ -2,7 +2,7 @@
 //!
 //! Groups (one per transaction shape), each with the backends `sequential` (the uninstrumented
 //! baseline through the same `Handle::atomically` interface, including its two TSC reads for the
-//! statistics), `tl2`, `norec` and `global-lock`, plus `raw`, the same loads or stores with no TM
+//! statistics), `tl2`, `lsa`, `norec` and `global-lock`, plus `raw`, the same loads or stores with no TM
 //! interface at all, for reference:
 //!
 //! - `empty`: a transaction that touches nothing;
@@ -18,7 +18,7 @@ use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use stm::{GlobalLock, Norec, Sequential, Tl2};
+use stm::{GlobalLock, Lsa, Norec, Sequential, Tl2};
 use tm::{Backend, Handle, TWord, Tx};
 
 #[derive(Clone, Copy)]
@@ -90,9 +90,10 @@ fn barriers(c: &mut Criterion) {
         ("write/16".into(), Shape::Write(16)),
         ("write/64".into(), Shape::Write(64)),
     ];
-    let (sequential, tl2, norec, lock) = (
+    let (sequential, tl2, lsa, norec, lock) = (
         Sequential::new(),
         Tl2::new(),
+        Lsa::new(),
         Norec::new(),
         GlobalLock::new(),
     );
@@ -101,6 +102,7 @@ fn barriers(c: &mut Criterion) {
         raw(&mut group, &words, shape);
         transaction(&mut group, &sequential, &words, shape);
         transaction(&mut group, &tl2, &words, shape);
+        transaction(&mut group, &lsa, &words, shape);
         transaction(&mut group, &norec, &words, shape);
         transaction(&mut group, &lock, &words, shape);
         group.finish();

@@ -1,7 +1,7 @@
 //! The bank workload on one backend, for a fixed time; prints one JSON line.
 //!
 //! ```text
-//! cargo run --release -p tmlab-stm --example bank -- --backend tl2|norec|lock \
+//! cargo run --release -p tmlab-stm --example bank -- --backend tl2|lsa|norec|lock \
 //!     --threads N --secs S --accounts A
 //! ```
 //!
@@ -15,7 +15,7 @@ use clap::{Parser, ValueEnum};
 use serde_json::{Map, Value, json};
 use std::process::ExitCode;
 use std::time::Duration;
-use stm::{GlobalLock, Norec, Tl2, Tl2Config};
+use stm::{GlobalLock, Lsa, LsaConfig, Norec, Tl2, Tl2Config};
 use tm::conformance::{BankConfig, BankReport, Stop, bank};
 use tm::{AbortCause, Backend};
 
@@ -23,6 +23,8 @@ use tm::{AbortCause, Backend};
 enum Which {
     /// TL2 (global clock, striped versioned locks).
     Tl2,
+    /// LSA (TinySTM's default: encounter-time locking, write-back, snapshot extension).
+    Lsa,
     /// NOrec (global sequence lock, value-based validation).
     Norec,
     /// A single global lock.
@@ -33,6 +35,7 @@ impl Which {
     fn name(self) -> &'static str {
         match self {
             Which::Tl2 => "tl2",
+            Which::Lsa => "lsa",
             Which::Norec => "norec",
             Which::Lock => "lock",
         }
@@ -61,10 +64,10 @@ struct Args {
     /// Seed of the per-thread generators.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// TL2: log2 of the lock table size.
+    /// TL2 and LSA: log2 of the lock table size.
     #[arg(long, default_value_t = Tl2Config::default().lock_table_bits)]
     lock_table_bits: u32,
-    /// TL2: bytes covered by one lock (a power of two, at least 8).
+    /// TL2 and LSA: bytes covered by one lock (a power of two, at least 8).
     #[arg(long, default_value_t = Tl2Config::default().stripe_bytes)]
     stripe_bytes: usize,
 }
@@ -102,6 +105,20 @@ fn main() -> ExitCode {
                 }
             };
             run(&tl2, config)
+        }
+        Which::Lsa => {
+            let lsa = match Lsa::with_config(LsaConfig {
+                lock_table_bits: args.lock_table_bits,
+                stripe_bytes: args.stripe_bytes,
+                ..LsaConfig::default()
+            }) {
+                Ok(lsa) => lsa,
+                Err(e) => {
+                    eprintln!("error: invalid LSA configuration: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            run(&lsa, config)
         }
         Which::Norec => run(&Norec::new(), config),
         Which::Lock => run(&GlobalLock::new(), config),

@@ -3,16 +3,18 @@
 //! | backend | module | what it is |
 //! |---|---|---|
 //! | [`Tl2`] | [`tl2`] | TL2: global version clock, striped versioned locks, commit-time locking, redo log |
+//! | [`Lsa`] | [`lsa`] | LSA, TinySTM's default: TL2's clock and locks, encounter-time locking, write-back, snapshot extension |
 //! | [`Norec`] | [`norec`] | NOrec: one global sequence lock, value-based validation, redo log |
 //! | [`GlobalLock`] | [`global_lock`] | every transaction under one lock (the usual normalization baseline) |
 //! | [`Sequential`] | [`sequential`] | uninstrumented plain accesses, one thread only |
 //!
 //! Every backend implements [`tm::Backend`]; each thread gets a handle that owns its reusable
 //! logs, so the read and write barriers allocate nothing once the logs have grown to the largest
-//! transaction seen. Shared metadata (TL2's clock, NOrec's sequence lock, the global lock) sits
-//! alone on its cache line. All backends fill [`tm::ThreadStats`] by its rules; the software
-//! abort causes are [`tm::AbortCause::ReadValidation`], [`tm::AbortCause::LockedAtRead`],
-//! [`tm::AbortCause::LockedAtCommit`] and [`tm::AbortCause::Explicit`] (user aborts).
+//! transaction seen. Shared metadata (TL2's and LSA's clocks, NOrec's sequence lock, the global
+//! lock) sits alone on its cache line. All backends fill [`tm::ThreadStats`] by its rules; the
+//! software abort causes are [`tm::AbortCause::ReadValidation`], [`tm::AbortCause::LockedAtRead`],
+//! [`tm::AbortCause::LockedAtCommit`] (for LSA: a write found its stripe locked, see [`lsa`]) and
+//! [`tm::AbortCause::Explicit`] (user aborts).
 //!
 //! ```
 //! use stm::Tl2;
@@ -44,6 +46,7 @@
 
 pub mod driver;
 pub mod global_lock;
+pub mod lsa;
 pub mod norec;
 mod primitive;
 pub mod redo;
@@ -61,6 +64,7 @@ pub fn loom_register_words(words: &[tm::TWord]) {
 }
 
 pub use global_lock::GlobalLock;
+pub use lsa::{Lsa, LsaConfig};
 pub use norec::Norec;
 pub use sequential::Sequential;
 pub use tl2::{Tl2, Tl2Config};

@@ -69,7 +69,7 @@ pub const MAX_STRIPE_BYTES: usize = 1 << 16;
 /// The largest accepted backoff step (the cap of [`Backoff`]).
 pub const MAX_BACKOFF_STEP: u32 = 31;
 
-/// A [`Tl2Config`] that cannot be used.
+/// A [`Tl2Config`] or [`LsaConfig`](crate::LsaConfig) that cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfigError {
     /// `lock_table_bits` above [`MAX_LOCK_TABLE_BITS`].

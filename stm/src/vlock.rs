@@ -1,10 +1,13 @@
-//! TL2's versioned lock: one 64-bit word per stripe of memory.
+//! The versioned lock of TL2 and LSA: one 64-bit word per stripe of memory.
 //!
 //! While a stripe is unlocked its lock word holds the global-clock version of the last commit that
-//! wrote it. A committing transaction locks the stripes of its write set by CAS, replacing the
-//! version with its owner id and the index of the record where it saved that version; readers
-//! only ever need the lock bit and the version, while the owner uses the record index to find the
-//! saved version in O(1) when it validates a stripe it both read and locked.
+//! wrote it. A transaction locks the stripes of its write set by CAS (TL2 at commit, LSA at each
+//! first write to the stripe), replacing the version with its owner id and the index of the
+//! record where it saved that version; readers only ever need the lock bit and the version, while
+//! the owner uses the record index to find the saved version in O(1) when it validates a stripe
+//! it both read and locked. In LSA the record also leads to the stripe's buffered writes, so a
+//! read after write finds its value from the lock word in O(1), as TinySTM's lock word pointing
+//! to its write-set entry does.
 
 use crate::primitive::{AtomicU64, Ordering};
 
@@ -34,13 +37,16 @@ impl LockWord {
     }
 
     /// A word locked by `owner`, whose saved version is in its lock record `record`.
+    ///
+    /// Owner ids are unique per handle, and a handle releases every lock before its next attempt
+    /// begins, so a word locked by a handle's own id always belongs to its current attempt.
     #[inline]
     pub const fn locked(owner: u32, record: u32) -> LockWord {
         debug_assert!(record <= Self::MAX_RECORD);
         LockWord(((owner as u64) << 32) | ((record as u64) << 1) | Self::LOCKED)
     }
 
-    /// Whether a committing transaction holds the lock.
+    /// Whether a transaction holds the lock.
     #[inline]
     pub const fn is_locked(self) -> bool {
         self.0 & Self::LOCKED != 0
@@ -74,7 +80,7 @@ impl LockWord {
     }
 }
 
-/// One entry of TL2's lock table: an atomic [`LockWord`].
+/// One entry of a TL2 or LSA lock table: an atomic [`LockWord`].
 #[derive(Debug)]
 pub struct VersionedLock(AtomicU64);
 
@@ -99,7 +105,8 @@ impl VersionedLock {
     /// Tries to replace `current` by `new`.
     ///
     /// Acquire on success: pairs with the Release in [`VersionedLock::store`] of the previous
-    /// owner's release, so this owner's write-back is ordered after the previous one's.
+    /// owner's release, so this owner's write-back is ordered after the previous one's (and LSA's
+    /// reads of unwritten words of a stripe it holds see the last write-back).
     /// Relaxed on failure: the caller only inspects the returned word to give up or retry.
     #[inline]
     pub fn try_lock(&self, current: LockWord, new: LockWord) -> Result<(), LockWord> {

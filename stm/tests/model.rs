@@ -5,14 +5,15 @@
 //! A program is a list of transactions over 32 words; each is a list of reads and writes (up to
 //! 40, so TL2's and NOrec's redo logs switch from linear search to their hash index) and ends in a
 //! commit or a user abort with a code. One handle runs the whole program, so logs are reused
-//! across transactions. TL2 also runs with a 4-lock table of 64-byte stripes (many words per
-//! lock). For the sequential baseline, which cannot undo writes, a transaction that would cancel
-//! after writing commits instead, in the program and in the reference alike.
+//! across transactions. TL2 and LSA also run with a 4-lock table of 64-byte stripes (many words
+//! per lock; for LSA, long chains of buffered writes per lock and reads of unwritten words of
+//! owned stripes). For the sequential baseline, which cannot undo writes, a transaction that would
+//! cancel after writing commits instead, in the program and in the reference alike.
 
 #![cfg(not(loom))]
 
 use proptest::prelude::*;
-use stm::{GlobalLock, Norec, Sequential, Tl2, Tl2Config};
+use stm::{GlobalLock, Lsa, LsaConfig, Norec, Sequential, Tl2, Tl2Config};
 use tm::{Abort, AbortCause, Backend, Handle, TWord, Tx, UserAbort};
 
 const WORDS: usize = 32;
@@ -150,6 +151,15 @@ fn tiny_tl2() -> Tl2 {
     .expect("valid configuration")
 }
 
+fn tiny_lsa() -> Lsa {
+    Lsa::with_config(LsaConfig {
+        lock_table_bits: 2,
+        stripe_bytes: 64,
+        backoff_max_step: 4,
+    })
+    .expect("valid configuration")
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -161,6 +171,8 @@ proptest! {
         let expected = reference(&initial, &program);
         prop_assert_eq!(&execute(&Tl2::new(), &initial, &program), &expected, "tl2");
         prop_assert_eq!(&execute(&tiny_tl2(), &initial, &program), &expected, "tl2 tiny table");
+        prop_assert_eq!(&execute(&Lsa::new(), &initial, &program), &expected, "lsa");
+        prop_assert_eq!(&execute(&tiny_lsa(), &initial, &program), &expected, "lsa tiny table");
         prop_assert_eq!(&execute(&Norec::new(), &initial, &program), &expected, "norec");
         prop_assert_eq!(&execute(&GlobalLock::new(), &initial, &program), &expected, "global lock");
         let program = without_undo(&program);

@@ -9,7 +9,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use stm::{GlobalLock, Norec, Sequential, Tl2};
+use stm::{GlobalLock, Lsa, Norec, Sequential, Tl2};
 use tm::{Abort, Backend, Handle, TWord, Tx};
 
 struct Counting;
@@ -108,6 +108,7 @@ fn steady_state_allocations<B: Backend>(backend: &B, undo: bool) -> u64 {
 #[test]
 fn barriers_do_not_allocate_in_steady_state() {
     assert_eq!(steady_state_allocations(&Tl2::new(), true), 0, "tl2");
+    assert_eq!(steady_state_allocations(&Lsa::new(), true), 0, "lsa");
     assert_eq!(steady_state_allocations(&Norec::new(), true), 0, "norec");
     assert_eq!(
         steady_state_allocations(&GlobalLock::new(), true),
