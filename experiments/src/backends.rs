@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `tl2` | TL2 ([`stm::Tl2`]) |
 //! | `norec` | NOrec ([`stm::Norec`]) |
+//! | `lsa` | encounter-time locking with write-back and snapshot extension, as TinySTM ([`stm::Lsa`]) |
 //! | `lock` | one global lock ([`stm::GlobalLock`]) |
 //! | `seq` | uninstrumented plain accesses, one thread only ([`stm::Sequential`]) |
 //! | `htm:fixed:N`, `htm:glibc`, `htm:cause-aware` | RTM with lock elision over a TTAS fallback lock, with that retry policy ([`fallback::ElisionBackend`]); any policy parameters as in `htm:glibc:tries=5` |
@@ -38,6 +39,8 @@ pub enum Kind {
     Tl2,
     /// `norec`.
     Norec,
+    /// `lsa`.
+    Lsa,
     /// `lock`.
     Lock,
     /// `seq`.
@@ -61,7 +64,7 @@ pub struct BackendSpec {
 }
 
 /// The names every parse error lists.
-pub const VALID: &str = "tl2, norec, lock, seq, htm:fixed:N, htm:glibc, htm:cause-aware \
+pub const VALID: &str = "tl2, norec, lsa, lock, seq, htm:fixed:N, htm:glibc, htm:cause-aware \
      (policy parameters as in htm:glibc:tries=5; append +ticket for a ticket fallback lock)";
 
 impl FromStr for BackendSpec {
@@ -73,6 +76,7 @@ impl FromStr for BackendSpec {
         let kind = match name {
             "tl2" => Kind::Tl2,
             "norec" => Kind::Norec,
+            "lsa" => Kind::Lsa,
             "lock" => Kind::Lock,
             "seq" => Kind::Seq,
             "" => return Err(bad("empty name")),
@@ -169,6 +173,10 @@ macro_rules! with_backend {
                 let $b = stm::Norec::new();
                 $body
             }
+            Kind::Lsa => {
+                let $b = stm::Lsa::new();
+                $body
+            }
             Kind::Lock => {
                 let $b = stm::GlobalLock::new();
                 $body
@@ -216,6 +224,7 @@ mod tests {
         for (text, htm) in [
             ("tl2", false),
             ("norec", false),
+            ("lsa", false),
             ("lock", false),
             ("seq", false),
             ("htm:fixed:3", true),

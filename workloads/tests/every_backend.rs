@@ -2,7 +2,7 @@
 //! backends broken on purpose (the conformance kit's stand-ins), so a pass means something.
 
 use fallback::{CauseAware, ElisionBackend, Fixed, Glibc, TicketLock, TtasLock};
-use stm::{GlobalLock, Norec, Sequential, Tl2};
+use stm::{GlobalLock, Lsa, Norec, Sequential, Tl2};
 use tm::Backend;
 use tm::standin::StandIn;
 use workloads::array::{Array, ArrayConfig};
@@ -136,6 +136,7 @@ fn every_workload_passes_on_every_stm_and_lock() {
     passes_everything("lock", GlobalLock::new, &[1, 2, 4]);
     passes_everything("tl2", Tl2::new, &[1, 2, 4]);
     passes_everything("norec", Norec::new, &[1, 2, 4]);
+    passes_everything("lsa", Lsa::new, &[1, 2, 4]);
 }
 
 #[test]

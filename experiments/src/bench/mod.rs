@@ -38,7 +38,7 @@ pub struct BenchArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub workload: WorkloadArgs,
-    /// The backend: tl2, norec, lock, seq, htm:fixed:N, htm:glibc, htm:cause-aware (+ticket).
+    /// The backend: tl2, norec, lsa, lock, seq, htm:fixed:N, htm:glibc, htm:cause-aware (+ticket).
     #[arg(long, value_parser = |s: &str| s.parse::<BackendSpec>())]
     pub backend: BackendSpec,
     /// Worker threads [1 to 1024].

@@ -37,7 +37,7 @@ pub struct ScalingArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub workload: WorkloadArgs,
-    /// Backends to compare, comma-separated: tl2, norec, lock, seq, htm:fixed:N, htm:glibc,
+    /// Backends to compare, comma-separated: tl2, norec, lsa, lock, seq, htm:fixed:N, htm:glibc,
     /// htm:cause-aware (append +ticket for a ticket fallback lock).
     #[arg(long, value_name = "LIST")]
     pub backends: String,
