@@ -39,6 +39,25 @@ pub enum ResultsError {
         /// What is wrong.
         message: String,
     },
+    /// A file parses but holds values no run can have written.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Another live process owns the run folder (holds its lock).
+    #[error(
+        "{dir}: the run is being written by another tmlab process{}; wait for it to finish, or stop it (Ctrl-C) and resume",
+        pid.map_or(String::new(), |p| format!(" (pid {p})"))
+    )]
+    Busy {
+        /// The run folder.
+        dir: PathBuf,
+        /// The owner's process id, as it recorded it.
+        pid: Option<u32>,
+    },
     /// `meta.json` cannot be parsed.
     #[error("{path}: {source}")]
     Meta {
