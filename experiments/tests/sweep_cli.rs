@@ -18,14 +18,16 @@ fn temp(name: &str) -> PathBuf {
     dir
 }
 
+/// `tmlab ARGS`, with the results and plots folders under `root` for the commands that take them.
 fn tmlab(root: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(BIN);
-    c.arg("--results-dir")
-        .arg(root.join("results"))
-        .arg("--plots-dir")
-        .arg(root.join("plots"))
-        .args(args)
-        .env_remove("TMLAB_NO_RTM");
+    c.args(args).env_remove("TMLAB_NO_RTM");
+    if matches!(args.first(), Some(&"sweep")) {
+        c.arg("--results-dir").arg(root.join("results"));
+    }
+    if matches!(args.first(), Some(&"sweep" | &"plot")) {
+        c.arg("--plots-dir").arg(root.join("plots"));
+    }
     c
 }
 
@@ -66,7 +68,10 @@ fn bad_input_is_refused_before_anything_is_created() {
             &["sweep", "capacity", m, "--sizes", "10..1"],
             "inverted range",
         ),
-        (&["sweep", "capacity", m, "--sizes", ""], "--sizes is empty"),
+        (
+            &["sweep", "capacity", m, "--sizes", ""],
+            "the list is empty",
+        ),
         (&["sweep", "capacity", m, "--sizes", "4,,8"], "empty item"),
         (&["sweep", "capacity", m, "--sizes", "0..8"], "at least 1"),
         (&["sweep", "capacity", m, "--attempts", "0"], "--attempts"),

@@ -9,8 +9,8 @@ pub mod draw;
 pub mod figure;
 pub mod font;
 
-use crate::Dirs;
 use crate::analysis::Curve;
+use crate::dirs::PlotsDirArg;
 use crate::results::{Loaded, Meta, Rows};
 use crate::sweep::report::{self, MOCK_BANNER};
 use crate::sweep::spec::SweepSpec;
@@ -21,15 +21,38 @@ use std::path::{Path, PathBuf};
 
 /// Options of `tmlab plot`.
 #[derive(clap::Args, Debug)]
+#[command(after_long_help = EXAMPLES)]
 pub struct PlotArgs {
     /// The run folder to redraw (`results/<time>-<sweep>-<host>`).
     pub dir: PathBuf,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub plots: PlotsDirArg,
 }
 
+const EXAMPLES: &str = "\
+Examples:
+  tmlab plot results/20261122T023519Z-capacity-myhost
+  tmlab plot results/20261122T023519Z-duration-myhost --plots-dir paper/figures
+  for d in results/*-capacity-*; do tmlab plot \"$d\"; done
+
+Every row is checked against the run's own parameters first: a row the run cannot have written
+(a footprint or duration not in its spec, an unknown op or pattern, a repeated point) is refused,
+naming the file, the line and the reason. Charts of a partial run (interrupted, killed, or still
+running) say so in their title and caption.";
+
 /// Redraws every chart of a result folder from its files alone and prints their paths.
-pub fn run(args: PlotArgs, dirs: &Dirs) -> Result<()> {
+pub fn run(args: PlotArgs) -> Result<()> {
     let loaded = Loaded::load(&args.dir).context("cannot plot")?;
-    for path in draw(&loaded, &dirs.plots)? {
+    if loaded.state.is_partial() {
+        eprintln!(
+            "note: {}: {}; the charts show the {} rows recorded so far and say so",
+            args.dir.display(),
+            loaded.state.sentence(),
+            loaded.len()
+        );
+    }
+    for path in draw(&loaded, &args.plots.plots_dir)? {
         println!("{}", path.display());
     }
     Ok(())
