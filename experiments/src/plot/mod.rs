@@ -1,23 +1,43 @@
 //! Charts, drawn only from a run folder: `tmlab plot DIR`, and the end of every sweep.
 //!
 //! Each run's charts go to `<plots-dir>/<run folder name>/` as `capacity.svg`/`capacity.png` or
-//! `duration.svg`/`duration.png` (overwritten on every redraw: they are derived data). The font is
-//! embedded ([`font`]), so no system fonts are needed. Captions name the CPU and the date from
-//! `meta.json`, and say "MOCK DATA - not a measurement" for mock runs.
+//! `duration.svg`/`duration.png` (overwritten on every redraw: they are derived data). Captions
+//! name the CPU and the date from `meta.json`, say "MOCK DATA - not a measurement" for mock runs,
+//! and mark partial runs (interrupted, killed, still running) in the title and a banner.
+//!
+//! What a chart shows is what was measured: a marker per measured point with a min-max error bar
+//! over its repetitions (hollow when repetitions are missing), lines only between neighbours of a
+//! regular grid ([`links`]), abort causes as one stacked bar per point, legends that state the
+//! 50 % bracket at the resolution the sweep reached and never a 50 % point it did not reach, and
+//! the L1D size (and, for same-set footprints, its associativity) as reference lines.
+//!
+//! Reusable pieces, one module each: [`style`] (colours, markers, dashes, legend samples),
+//! [`ticks`] (log-axis ticks), [`errorbar`], [`bars`] (stacked bars at any x), [`numfmt`]
+//! (thousands separators, significant digits, brackets), [`partial`] (the partial-run marks),
+//! [`links`] (which points to join) and [`font`] (the shipped font, embedded in SVGs too).
 
+pub mod bars;
 pub mod draw;
+pub mod errorbar;
 pub mod figure;
 pub mod font;
+pub mod links;
+pub mod numfmt;
+pub mod partial;
+pub mod style;
+pub mod ticks;
 
 use crate::analysis::Curve;
 use crate::dirs::PlotsDirArg;
-use crate::results::{Loaded, Meta, Rows};
+use crate::kernels::footprint::{Op, Pattern};
+use crate::results::{CapacityRow, DurationRow, Loaded, Meta, Rows, RunState};
 use crate::sweep::report::{self, MOCK_BANNER};
-use crate::sweep::spec::SweepSpec;
+use crate::sweep::spec::{Cycles, Sizes, SweepSpec};
 use anyhow::{Context, Result, anyhow, bail};
-use figure::{Figure, Pt, Series};
+use figure::{Figure, Pt, Reference, Series};
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
+use style::SeriesStyle;
 
 /// Options of `tmlab plot`.
 #[derive(clap::Args, Debug)]
@@ -69,18 +89,35 @@ pub fn draw(run: &Loaded, plots_root: &Path) -> Result<Vec<PathBuf>> {
     font::register()?;
     let dir = plots_root.join(run.run.name());
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let (stem, fig) = match &run.rows {
-        Rows::Capacity(rows) => ("capacity", capacity_figure(&run.meta, rows)),
-        Rows::Duration(rows) => ("duration", duration_figure(&run.meta, rows)),
-    };
+    let (stem, fig) = figure_of(run);
     let svg = dir.join(format!("{stem}.svg"));
     let png = dir.join(format!("{stem}.png"));
     let size = fig.size();
-    draw::draw_figure(&SVGBackend::new(&svg, size).into_drawing_area(), &fig)
-        .map_err(|e| anyhow!("cannot draw {}: {e:?}", svg.display()))?;
+    let mut text = String::new();
+    draw::draw_figure(
+        &SVGBackend::with_string(&mut text, size).into_drawing_area(),
+        &fig,
+    )
+    .map_err(|e| anyhow!("cannot draw {}: {e:?}", svg.display()))?;
+    std::fs::write(&svg, font::embed_in_svg(&text))
+        .with_context(|| format!("cannot write {}", svg.display()))?;
     draw::draw_figure(&BitMapBackend::new(&png, size).into_drawing_area(), &fig)
         .map_err(|e| anyhow!("cannot draw {}: {e:?}", png.display()))?;
     Ok(vec![svg, png])
+}
+
+/// The chart of a run: its file stem and its figure.
+pub fn figure_of(run: &Loaded) -> (&'static str, Figure) {
+    match &run.rows {
+        Rows::Capacity(rows) => (
+            "capacity",
+            capacity_figure(&run.meta, rows, run.state, &run.run.dir),
+        ),
+        Rows::Duration(rows) => (
+            "duration",
+            duration_figure(&run.meta, rows, run.state, &run.run.dir),
+        ),
+    }
 }
 
 /// `Intel(R) Xeon(R) ... (microcode 0x..) - 2026-11-22 - <conditions>`.
@@ -93,79 +130,225 @@ fn warning(meta: &Meta) -> Option<String> {
     meta.is_mock().then(|| MOCK_BANNER.to_string())
 }
 
-/// A series with the 50 % point as its legend note (`unit` formats an x value).
-fn series(
-    curve: &Curve,
-    label: String,
-    x_of: impl Fn(u64) -> f64 + Copy,
-    unit: impl Fn(f64) -> String,
-) -> Series {
-    let c = curve.crossing();
-    let note = match (c.last_ok, c.first_fail) {
-        (Some(ok), Some(_)) => Some(format!(">= 50 % up to {}", unit(x_of(ok.x)))),
-        (Some(ok), None) => Some(format!(">= 50 % at all, to {}", unit(x_of(ok.x)))),
-        (None, Some(_)) => Some("< 50 % everywhere".to_string()),
-        (None, None) => None,
+/// The command that finishes a partial run.
+fn resume_hint(meta: &Meta, dir: &Path) -> String {
+    let mock = if meta.is_mock() {
+        " --mock-hardware"
+    } else {
+        ""
     };
-    Series {
-        label,
-        note,
-        points: curve
-            .stats()
-            .iter()
-            .map(|s| Pt::from_stats(s, x_of))
-            .collect(),
+    format!(
+        "tmlab sweep {} --resume {}{mock}",
+        meta.spec.kind(),
+        dir.display()
+    )
+}
+
+/// What a curve shows about its 50 % point, in words that claim no more than was measured.
+/// `show` formats one x value; `bracket` formats the pair around the crossing.
+fn crossing_note(
+    curve: &Curve,
+    partial: bool,
+    show: impl Fn(u64) -> String,
+    bracket: impl Fn(u64, u64) -> (String, String),
+) -> String {
+    let c = curve.crossing();
+    match (c.last_ok, c.first_fail) {
+        (Some(ok), Some(fail)) => {
+            let (a, b) = bracket(ok.x, fail.x);
+            format!("\u{2265} 50 % to {a}, < 50 % at {b}")
+        }
+        (Some(ok), None) if partial => format!(
+            "\u{2265} 50 % so far (to {}); stopped before any point fell below",
+            show(ok.x)
+        ),
+        (Some(ok), None) => format!(
+            "\u{2265} 50 % at every point (to {}): no 50 % point in range",
+            show(ok.x)
+        ),
+        (None, Some(fail)) => format!("< 50 % from the first point ({})", show(fail.x)),
+        (None, None) => "not measured: the run stopped first".into(),
     }
 }
 
-/// The capacity chart: one curve per op x pattern.
-pub fn capacity_figure(meta: &Meta, rows: &[crate::results::CapacityRow]) -> Figure {
-    let conditions = match &meta.spec {
-        SweepSpec::Capacity(s) => format!(
-            "{}, {} attempts x {} reps, seed {}, 1 thread",
-            report::name(&s.warmth),
-            s.attempts,
-            s.reps,
-            s.seed
-        ),
-        SweepSpec::Duration(_) => String::new(),
+/// The legend heading: how to read markers, bars and lines.
+fn legend_heading(series: &[Series], reps: u32, joined: bool) -> Vec<String> {
+    let mut out = vec![
+        format!("markers: median of {reps} reps"),
+        "bars: lowest to highest rep".to_string(),
+    ];
+    if series.iter().any(|s| s.points.iter().any(|p| !p.complete)) {
+        out.push("hollow: fewer reps than planned".into());
+    }
+    out.push(if joined {
+        "lines join neighbours of the grid".into()
+    } else {
+        "markers only: no line between".into()
+    });
+    if !joined {
+        out.push("points (refined or irregular sizes)".into());
+    }
+    out
+}
+
+fn op_index(op: Op) -> usize {
+    match op {
+        Op::Read => 0,
+        Op::Write => 1,
+        Op::Mixed => 2,
+    }
+}
+
+fn pattern_index(p: Pattern) -> usize {
+    match p {
+        Pattern::Seq => 0,
+        Pattern::Random => 1,
+        Pattern::SameSet => 2,
+    }
+}
+
+/// The capacity chart: one curve per op x pattern (colour: op; marker and dash: pattern).
+pub fn capacity_figure(meta: &Meta, rows: &[CapacityRow], state: RunState, dir: &Path) -> Figure {
+    let SweepSpec::Capacity(spec) = &meta.spec else {
+        unreachable!("capacity rows come from capacity runs (checked when loading)");
     };
+    let partial = state.is_partial();
+    let grid = match &spec.sizes {
+        Sizes::List(v) if links::is_regular(v) => Some(v.as_slice()),
+        _ => None,
+    };
+    let lines = |x: u64| format!("{} lines", numfmt::thousands(x));
+    let series: Vec<Series> = spec
+        .groups()
+        .into_iter()
+        .map(|(op, pattern)| {
+            let mut curve = Curve::default();
+            rows.iter()
+                .filter(|r| r.op == op && r.pattern == pattern)
+                .for_each(|r| curve.add(r.lines, r.rep, crate::results::rows::Record::tally(r)));
+            let stats = curve.stats();
+            let xs: Vec<u64> = stats.iter().map(|s| s.x).collect();
+            Series {
+                label: format!("{} {}", report::name(&op), report::name(&pattern)),
+                note: Some(crossing_note(&curve, partial, lines, |a, b| {
+                    (numfmt::thousands(a), lines(b))
+                })),
+                style: SeriesStyle::grouped(op_index(op), pattern_index(pattern)),
+                points: stats
+                    .iter()
+                    .map(|s| Pt::from_stats(s, |x| x as f64, spec.reps))
+                    .collect(),
+                links: links::links(&xs, grid),
+            }
+        })
+        .collect();
+    let mut references = Vec::new();
+    if let Some(l1) = meta.machine.l1d {
+        let line_bytes = u64::from(l1.line_bytes.max(1));
+        references.push(Reference {
+            x: (l1.size_bytes / line_bytes) as f64,
+            label: format!(
+                "L1D {} KiB = {} lines",
+                numfmt::thousands(l1.size_bytes / 1024),
+                numfmt::thousands(l1.size_bytes / line_bytes)
+            ),
+        });
+        if spec.patterns.contains(&Pattern::SameSet) {
+            references.push(Reference {
+                x: f64::from(l1.ways),
+                label: format!("L1D ways: {}", l1.ways),
+            });
+        }
+    }
+    let planned = match &spec.sizes {
+        Sizes::List(v) => Some(v.len() as u64 * spec.groups().len() as u64 * u64::from(spec.reps)),
+        Sizes::Refine { .. } => None,
+    };
+    let note = partial::note(state, rows.len(), planned, Some(&resume_hint(meta, dir)));
+    let conditions = format!(
+        "{}, {} attempts \u{d7} {} reps, seed {}, 1 thread",
+        report::name(&spec.warmth),
+        numfmt::thousands(spec.attempts),
+        spec.reps,
+        spec.seed
+    );
     Figure {
-        title: "RTM capacity: commit probability against transaction footprint".into(),
+        title: format!(
+            "RTM capacity: commit probability against transaction footprint{}",
+            note.as_ref().map_or("", |n| n.title_suffix.as_str())
+        ),
         subtitle: subtitle(meta, &conditions),
         warning: warning(meta),
+        partial: note.map(|n| n.caption),
         x_label: "footprint (64-byte cache lines, log scale)".into(),
         x_short: "footprint (lines)".into(),
-        series: report::capacity_curves(meta, rows)
-            .into_iter()
-            .map(|(label, c)| series(&c, label, |x| x as f64, |x| format!("{x} lines")))
-            .collect(),
+        x_integers: true,
+        legend_heading: legend_heading(&series, spec.reps, grid.is_some()),
+        series,
+        references,
     }
 }
 
 /// The duration chart: commit probability against microseconds.
-pub fn duration_figure(meta: &Meta, rows: &[crate::results::DurationRow]) -> Figure {
-    let conditions = match &meta.spec {
-        SweepSpec::Duration(s) => format!(
-            "{} attempts x {} reps, TSC {:.3} GHz, 1 thread",
-            s.attempts,
-            s.reps,
-            meta.machine.tsc_hz / 1e9
-        ),
-        SweepSpec::Capacity(_) => String::new(),
+pub fn duration_figure(meta: &Meta, rows: &[DurationRow], state: RunState, dir: &Path) -> Figure {
+    let SweepSpec::Duration(spec) = &meta.spec else {
+        unreachable!("duration rows come from duration runs (checked when loading)");
     };
+    let partial = state.is_partial();
     let tsc_hz = meta.machine.tsc_hz;
+    let us = move |c: u64| c as f64 / tsc_hz * 1e6;
+    let candidates = spec.cycles.candidates();
+    let grid = match &spec.cycles {
+        Cycles::List(v) if links::is_regular(v) => Some(candidates.as_slice()),
+        Cycles::List(_) => None,
+        // Log-spaced by construction (rounding makes small rungs look irregular).
+        Cycles::Ladder { .. } => Some(candidates.as_slice()),
+    };
+    let curve = report::duration_curve(rows);
+    let stats = curve.stats();
+    let xs: Vec<u64> = stats.iter().map(|s| s.x).collect();
+    let series = vec![Series {
+        label: "spin in transaction".into(),
+        note: Some(crossing_note(
+            &curve,
+            partial,
+            |c| format!("{} \u{b5}s", numfmt::sig(us(c), 3)),
+            |a, b| {
+                let (a, b) = numfmt::bracket(us(a), us(b));
+                (a, format!("{b} \u{b5}s"))
+            },
+        )),
+        style: SeriesStyle::nth(0),
+        points: stats
+            .iter()
+            .map(|s| Pt::from_stats(s, us, spec.reps))
+            .collect(),
+        links: links::links(&xs, grid),
+    }];
+    let planned = match &spec.cycles {
+        Cycles::List(v) => Some(v.len() as u64 * u64::from(spec.reps)),
+        Cycles::Ladder { .. } => None,
+    };
+    let note = partial::note(state, rows.len(), planned, Some(&resume_hint(meta, dir)));
+    let conditions = format!(
+        "{} attempts \u{d7} {} reps, TSC {} GHz, 1 thread",
+        numfmt::thousands(spec.attempts),
+        spec.reps,
+        numfmt::sig(tsc_hz / 1e9, 4)
+    );
     Figure {
-        title: "RTM duration: commit probability against transaction length".into(),
+        title: format!(
+            "RTM duration: commit probability against transaction length{}",
+            note.as_ref().map_or("", |n| n.title_suffix.as_str())
+        ),
         subtitle: subtitle(meta, &conditions),
         warning: warning(meta),
+        partial: note.map(|n| n.caption),
         x_label: "transaction duration (microseconds, log scale)".into(),
-        x_short: "duration (µs)".into(),
-        series: vec![series(
-            &report::duration_curve(rows),
-            "spin in transaction".into(),
-            move |c| c as f64 / tsc_hz * 1e6,
-            |us| format!("{us:.3} µs"),
-        )],
+        x_short: "duration (\u{b5}s)".into(),
+        x_integers: false,
+        legend_heading: legend_heading(&series, spec.reps, grid.is_some()),
+        series,
+        references: Vec::new(),
     }
 }
