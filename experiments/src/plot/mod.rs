@@ -352,3 +352,187 @@ pub fn duration_figure(meta: &Meta, rows: &[DurationRow], state: RunState, dir: 
         references: Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::Tally;
+    use crate::kernels::footprint::Warmth;
+    use crate::results::{Hardware, Status, meta};
+    use crate::sweep::spec::{CapacitySpec, DurationSpec};
+
+    fn meta_for(spec: SweepSpec) -> Meta {
+        Meta {
+            format: meta::FORMAT,
+            hardware: Hardware::Rtm,
+            spec,
+            machine: serde_json::from_str(meta::tests::MACHINE_JSON).unwrap(),
+            pinned_core: None,
+            started: "2026-11-22T00:00:00Z".into(),
+            ended: None,
+            status: Status::Interrupted,
+            resumes: vec![],
+        }
+    }
+
+    fn capacity(sizes: Sizes) -> CapacitySpec {
+        CapacitySpec {
+            ops: vec![Op::Write, Op::Read],
+            patterns: vec![Pattern::Seq],
+            sizes,
+            warmth: Warmth::Warm,
+            attempts: 10,
+            reps: 3,
+            seed: 1,
+        }
+    }
+
+    fn row(op: Op, lines: u64, rep: u32, commits: u64) -> CapacityRow {
+        let t = Tally {
+            attempts: 10,
+            commits,
+            capacity: 10 - commits,
+            ..Tally::default()
+        };
+        CapacityRow::new(op, Pattern::Seq, lines, Warmth::Warm, rep, 1, &t)
+    }
+
+    /// Write seq at 1 and 2 lines (all reps, committing), then 4 lines with one rep: the run
+    /// stopped there, before any read point.
+    fn stopped_rows() -> Vec<CapacityRow> {
+        let mut rows = Vec::new();
+        for lines in [1, 2] {
+            for rep in 0..3 {
+                rows.push(row(Op::Write, lines, rep, 9));
+            }
+        }
+        rows.push(row(Op::Write, 4, 0, 8));
+        rows
+    }
+
+    #[test]
+    fn a_partial_run_says_so_in_its_title_caption_and_legend() {
+        let m = meta_for(SweepSpec::Capacity(capacity(Sizes::List(vec![1, 2, 4, 8]))));
+        let rows = stopped_rows();
+        let dir = Path::new("results/run");
+        let fig = capacity_figure(&m, &rows, RunState::Interrupted, dir);
+        assert!(
+            fig.title.ends_with(" [PARTIAL: interrupted]"),
+            "{}",
+            fig.title
+        );
+        let caption = fig.partial.as_deref().unwrap();
+        assert!(
+            caption.starts_with("PARTIAL RUN (interrupted): 7 of 24 planned rows"),
+            "{caption}"
+        );
+        assert!(
+            caption.contains("tmlab sweep capacity --resume results/run"),
+            "{caption}"
+        );
+        let write = &fig.series[0];
+        let note = write.note.as_deref().unwrap();
+        assert!(
+            note.contains("so far") && !note.contains("every point"),
+            "{note}"
+        );
+        assert!(!write.points[2].complete, "4 lines has 1 of 3 reps: hollow");
+        assert!(fig.legend_heading.iter().any(|l| l.contains("hollow")));
+        let read = &fig.series[1];
+        assert!(read.points.is_empty());
+        assert_eq!(
+            read.note.as_deref(),
+            Some("not measured: the run stopped first")
+        );
+
+        let killed = capacity_figure(&m, &rows, RunState::Killed, dir);
+        assert!(killed.title.ends_with("[PARTIAL: killed]"));
+        assert!(
+            killed
+                .partial
+                .unwrap()
+                .contains("killed: status running, no live owner")
+        );
+        let live = capacity_figure(&m, &rows, RunState::Running { pid: Some(42) }, dir);
+        assert!(live.title.ends_with("[PARTIAL: still running (pid 42)]"));
+        let done = capacity_figure(&m, &rows, RunState::Complete, dir);
+        assert!(done.partial.is_none() && !done.title.contains("PARTIAL"));
+        let note = done.series[0].note.as_deref().unwrap();
+        assert!(note.contains("no 50 % point in range"), "{note}");
+    }
+
+    #[test]
+    fn lines_join_grid_neighbours_only_and_refined_curves_are_markers() {
+        let list = meta_for(SweepSpec::Capacity(capacity(Sizes::List(vec![1, 2, 4, 8]))));
+        // 4 lines never measured: 2 and 8 must not be joined.
+        let rows: Vec<CapacityRow> = [1, 2, 8]
+            .iter()
+            .flat_map(|&l| (0..3).map(move |rep| row(Op::Write, l, rep, 9)))
+            .collect();
+        let fig = capacity_figure(&list, &rows, RunState::Complete, Path::new("d"));
+        assert_eq!(fig.series[0].links, [true, false]);
+        let refine = meta_for(SweepSpec::Capacity(capacity(Sizes::Refine {
+            max_lines: 8,
+        })));
+        let fig = capacity_figure(&refine, &rows, RunState::Complete, Path::new("d"));
+        assert_eq!(fig.series[0].links, [false, false]);
+        assert!(
+            fig.legend_heading
+                .iter()
+                .any(|l| l.starts_with("markers only"))
+        );
+    }
+
+    #[test]
+    fn the_crossing_is_stated_at_the_measured_resolution() {
+        let m = meta_for(SweepSpec::Capacity(capacity(Sizes::List(vec![
+            1, 512, 1024,
+        ]))));
+        let mut rows = Vec::new();
+        for (lines, commits) in [(1, 10), (512, 9), (1024, 1)] {
+            for rep in 0..3 {
+                rows.push(row(Op::Write, lines, rep, commits));
+            }
+        }
+        let fig = capacity_figure(&m, &rows, RunState::Complete, Path::new("d"));
+        assert_eq!(
+            fig.series[0].note.as_deref(),
+            Some("\u{2265} 50 % to 512, < 50 % at 1,024 lines")
+        );
+        // The L1D of the test machine: 32 KiB of 64-byte lines.
+        assert_eq!(
+            fig.references,
+            [Reference {
+                x: 512.0,
+                label: "L1D 32 KiB = 512 lines".into()
+            }]
+        );
+        let d = meta_for(SweepSpec::Duration(DurationSpec {
+            cycles: Cycles::Ladder {
+                min: 1000,
+                max: 1 << 20,
+                steps_per_octave: 2,
+            },
+            attempts: 10,
+            reps: 1,
+            seed: 1,
+        }));
+        let t = |commits| Tally {
+            attempts: 10,
+            commits,
+            status0: 10 - commits,
+            ..Tally::default()
+        };
+        let rows = vec![
+            DurationRow::new(1000, 2.5e9, 0, 1, &t(9)),
+            DurationRow::new(1414, 2.5e9, 0, 1, &t(2)),
+        ];
+        let fig = duration_figure(&d, &rows, RunState::Complete, Path::new("d"));
+        // 0.4 us and 0.5656 us: two significant digits tell them apart.
+        assert_eq!(
+            fig.series[0].note.as_deref(),
+            Some("\u{2265} 50 % to 0.4, < 50 % at 0.57 \u{b5}s")
+        );
+        assert_eq!(fig.series[0].links, [true], "ladder rungs are neighbours");
+    }
+}

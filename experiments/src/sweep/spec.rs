@@ -460,4 +460,133 @@ mod tests {
         }
         assert_eq!(a.differences(&b), ["attempts: 10 vs. 20"]);
     }
+
+    use super::super::args::SweepArgs;
+    use clap::Parser;
+
+    /// `tmlab sweep ARGS` parsed as the binary does.
+    #[derive(Parser)]
+    struct Cmd {
+        #[command(flatten)]
+        sweep: SweepArgs,
+    }
+
+    fn capacity_args(args: &[&str]) -> CapacityArgs {
+        let mut argv = vec!["tmlab", "capacity"];
+        argv.extend(args);
+        match Cmd::try_parse_from(argv).unwrap().sweep.kind {
+            super::super::args::SweepKind::Capacity(a) => a,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn resume_takes_unspecified_options_from_the_recorded_spec_and_compares_sets() {
+        let recorded = CapacitySpec::from_args_over(
+            &capacity_args(&["--op", "write,read", "--sizes", "1..8", "--attempts", "50"]),
+            &CapacitySpec::defaults(),
+        )
+        .unwrap();
+        assert_eq!(recorded.ops, [Op::Write, Op::Read]);
+        // `--resume DIR` alone: everything recorded.
+        let alone = CapacitySpec::from_args_over(&capacity_args(&[]), &recorded).unwrap();
+        assert_eq!(alone, recorded);
+        // The same ops in another order agree (and keep the recorded order).
+        let reordered =
+            CapacitySpec::from_args_over(&capacity_args(&["--op", "read,write"]), &recorded)
+                .unwrap();
+        assert!(
+            SweepSpec::Capacity(recorded.clone())
+                .differences(&SweepSpec::Capacity(reordered.clone()))
+                .is_empty()
+        );
+        assert_eq!(reordered.ops, recorded.ops);
+        // A different value is a difference, named.
+        let other =
+            CapacitySpec::from_args_over(&capacity_args(&["--attempts", "60"]), &recorded).unwrap();
+        assert_eq!(
+            SweepSpec::Capacity(recorded).differences(&SweepSpec::Capacity(other)),
+            ["attempts: 50 vs. 60"]
+        );
+    }
+
+    #[test]
+    fn specs_read_back_are_held_to_the_command_line_bounds() {
+        let ok = CapacitySpec::defaults();
+        assert!(ok.validate().is_ok());
+        let cases: [(CapacitySpec, &str); 6] = [
+            (
+                CapacitySpec {
+                    attempts: MAX_ATTEMPTS + 1,
+                    ..ok.clone()
+                },
+                "--attempts",
+            ),
+            (
+                CapacitySpec {
+                    reps: 0,
+                    ..ok.clone()
+                },
+                "--reps",
+            ),
+            (
+                CapacitySpec {
+                    sizes: Sizes::Refine {
+                        max_lines: u64::MAX,
+                    },
+                    ..ok.clone()
+                },
+                "--max-lines",
+            ),
+            (
+                CapacitySpec {
+                    sizes: Sizes::List(vec![]),
+                    ..ok.clone()
+                },
+                "--sizes needs",
+            ),
+            (
+                CapacitySpec {
+                    sizes: Sizes::List(vec![4, 2]),
+                    ..ok.clone()
+                },
+                "sorted",
+            ),
+            (
+                CapacitySpec {
+                    patterns: vec![Pattern::SameSet],
+                    sizes: Sizes::Refine {
+                        max_lines: MAX_LINES,
+                    },
+                    ..ok.clone()
+                },
+                "needs a 65536 MiB buffer",
+            ),
+        ];
+        for (spec, want) in cases {
+            let e = spec.validate().unwrap_err();
+            assert!(e.contains(want), "{e:?} lacks {want:?}");
+        }
+        let d = DurationSpec::defaults();
+        assert!(d.validate().is_ok());
+        let huge = DurationSpec {
+            cycles: Cycles::Ladder {
+                min: 1,
+                max: u64::MAX,
+                steps_per_octave: 2,
+            },
+            ..d.clone()
+        };
+        assert!(huge.validate().unwrap_err().contains("--max-cycles"));
+        // Even unvalidated, the ladder's candidates are bounded (no endless loop).
+        assert!(huge.cycles.candidates().len() <= 64 * 2 + 1);
+        let rows = CapacitySpec {
+            ops: vec![Op::Read, Op::Write, Op::Mixed],
+            patterns: vec![Pattern::Seq, Pattern::Random, Pattern::SameSet],
+            sizes: Sizes::List((1..=100_000).collect()),
+            reps: 20,
+            ..ok
+        };
+        assert!(rows.validate().unwrap_err().contains("plan 18000000 rows"));
+    }
 }
