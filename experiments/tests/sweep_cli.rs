@@ -423,11 +423,10 @@ impl Live {
     }
 
     fn signal(&self, sig: libc::c_int) {
+        let pid = self.child.id() as libc::pid_t;
         // SAFETY: `kill` has no memory-safety preconditions; the pid is our own unreaped child.
-        assert_eq!(
-            unsafe { libc::kill(self.child.id() as libc::pid_t, sig) },
-            0
-        );
+        let sent = unsafe { libc::kill(pid, sig) };
+        assert_eq!(sent, 0);
     }
 
     /// Waits (at most 20 s) for a stderr line containing `needle`.
@@ -474,10 +473,10 @@ impl Live {
 fn wait_rows(root: &Path, n: usize) -> PathBuf {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        if let Some(dir) = run_folders(root).into_iter().next() {
-            if data_rows(&dir.join("points.csv")) >= n {
-                return dir;
-            }
+        if let Some(dir) = run_folders(root).into_iter().next()
+            && data_rows(&dir.join("points.csv")) >= n
+        {
+            return dir;
         }
         assert!(Instant::now() < deadline, "no {n} rows appeared");
         std::thread::sleep(Duration::from_millis(10));
@@ -518,8 +517,9 @@ fn a_second_writer_is_refused_while_the_first_lives_and_allowed_after_sigkill() 
     assert!(reference.status.success(), "{}", stderr(&reference));
     let want = read(&last_line(&reference).join("points.csv"));
 
+    // 24 rows of 500 ms: the run outlives everything this test does before killing it.
     let mut slow = SLOW.to_vec();
-    slow.extend(["--mock-delay-ms", "150"]);
+    slow.extend(["--mock-delay-ms", "500"]);
     let first = Live::spawn(&root, &slow);
     let dir = wait_rows(&root, 2);
     let d = dir.to_str().unwrap();
@@ -640,6 +640,8 @@ fn a_second_sigint_stops_at_once() {
     slow.extend(["--mock-delay-ms", "2000"]);
     let mut live = Live::spawn(&root, &slow);
     let dir = wait_rows(&root, 1);
+    // Well inside the second point (2 s), so the signals cannot race its start.
+    std::thread::sleep(Duration::from_millis(300));
     live.signal(libc::SIGINT);
     live.wait_for("SIGINT: finishing the current point; Ctrl-C again to stop now");
     live.signal(libc::SIGINT);

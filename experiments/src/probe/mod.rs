@@ -203,10 +203,12 @@ fn pin(core: Option<usize>) -> Result<(Option<usize>, String)> {
     let chosen = match core {
         Some(c) => match ids.iter().find(|id| id.id == c) {
             Some(&id) => id,
-            None => bail!(
-                "--core {c}: not available; this process may run on cores {:?}",
-                ids.iter().map(|id| id.id).collect::<Vec<_>>()
-            ),
+            None => {
+                return Err(crate::usage::usage(format!(
+                    "--core {c}: not available; this process may run on cores {:?}",
+                    ids.iter().map(|id| id.id).collect::<Vec<_>>()
+                )));
+            }
         },
         None => ids[0],
     };

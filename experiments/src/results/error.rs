@@ -8,6 +8,9 @@ pub enum ResultsError {
     /// The path does not exist or is not a folder.
     #[error("{0}: no such folder")]
     NotAFolder(PathBuf),
+    /// The path is a file, not a folder.
+    #[error("{0}: a file, not a run folder")]
+    NotAFolderButAFile(PathBuf),
     /// The folder has no `meta.json`, so it is not a tmlab run folder.
     #[error("{0}: not a tmlab run folder (no meta.json)")]
     NotARunFolder(PathBuf),

@@ -3,7 +3,10 @@
 //! The process that writes a run folder (a new sweep, or `--resume`) holds an exclusive advisory
 //! lock, `flock(2)` with `LOCK_EX`, on `DIR/.lock` for as long as it runs: the lock belongs to the
 //! open file, which [`OwnerLock`] keeps open, so the kernel releases it when the process ends in
-//! any way, `kill -9` included. The owner writes its pid into the file for messages. Then:
+//! any way, `kill -9` included. Once it has checked the folder and really takes it over, the owner
+//! writes its pid into the file for messages ([`OwnerLock::record_pid`]; a writer that is refused
+//! after taking the lock, for example because the rows do not belong to the run, leaves the file
+//! as it was). Then:
 //!
 //! - a second writer's `flock(LOCK_EX | LOCK_NB)` fails with `EWOULDBLOCK`, and it is refused
 //!   ([`ResultsError::Busy`]) before it reads or writes anything;
@@ -31,7 +34,19 @@ pub const LOCK_FILE: &str = ".lock";
 #[derive(Debug)]
 pub struct OwnerLock {
     /// The locked file; the lock lives as long as this open file description.
-    _file: File,
+    file: File,
+    path: PathBuf,
+}
+
+impl OwnerLock {
+    /// Writes this process's id into the lock file, for the messages of refused writers.
+    pub fn record_pid(&mut self) -> Result<(), ResultsError> {
+        self.file
+            .set_len(0)
+            .and_then(|()| writeln!(self.file, "{}", std::process::id()))
+            .and_then(|()| self.file.sync_data())
+            .map_err(ResultsError::io(&self.path))
+    }
 }
 
 /// Who owns a run folder, as seen from outside.
@@ -99,11 +114,7 @@ impl RunFolder {
             // A reader's probe holds a shared lock for microseconds; a live owner, for the run.
             std::thread::sleep(Duration::from_millis(10));
         }
-        file.set_len(0)
-            .and_then(|()| writeln!(file, "{}", std::process::id()))
-            .and_then(|()| file.sync_data())
-            .map_err(ResultsError::io(&path))?;
-        Ok(OwnerLock { _file: file })
+        Ok(OwnerLock { file, path })
     }
 
     /// Whether a live process owns the folder. Takes no lock beyond a momentary shared one, and
@@ -137,7 +148,8 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let run = RunFolder::new(&dir);
         assert_eq!(run.owner().unwrap(), Owner::Nobody, "no .lock yet");
-        let held = run.acquire().unwrap();
+        let mut held = run.acquire().unwrap();
+        held.record_pid().unwrap();
         let me = Some(std::process::id());
         // flock locks belong to open file descriptions, so a second open in this process
         // conflicts like another process would.

@@ -69,6 +69,9 @@ impl RunFolder {
 
     /// Fails with a clear message unless `dir` is an existing run folder (has `meta.json`).
     pub fn open(dir: &Path) -> Result<Self, ResultsError> {
+        if dir.is_file() {
+            return Err(ResultsError::NotAFolderButAFile(dir.to_path_buf()));
+        }
         if !dir.is_dir() {
             return Err(ResultsError::NotAFolder(dir.to_path_buf()));
         }

@@ -34,10 +34,16 @@ pub fn pin(core: Option<usize>) -> Result<Option<usize>> {
         return Ok(None);
     };
     let id = match core {
-        Some(c) => *ids.iter().find(|i| i.id == c).with_context(|| {
-            let list: Vec<String> = ids.iter().map(|i| i.id.to_string()).collect();
-            format!("--core {c}: not available (available: {})", list.join(","))
-        })?,
+        Some(c) => match ids.iter().find(|i| i.id == c) {
+            Some(&id) => id,
+            None => {
+                let list: Vec<String> = ids.iter().map(|i| i.id.to_string()).collect();
+                return Err(crate::usage::usage(format!(
+                    "--core {c}: not available (available: {})",
+                    list.join(",")
+                )));
+            }
+        },
         None => match ids.last() {
             Some(&id) => id,
             None => return Ok(None),

@@ -89,7 +89,8 @@ pub fn start<R: Record>(
         Hardware::Mock => format!("{}-mock", spec.kind()),
     };
     let run = RunFolder::new(crate::run_dir::create(root, &kind, &machine.hostname, now)?);
-    let lock = run.acquire()?;
+    let mut lock = run.acquire()?;
+    lock.record_pid()?;
     let meta = Meta {
         format: meta::FORMAT,
         hardware,
@@ -129,7 +130,7 @@ where
 {
     let shown = dir.display();
     let run = RunFolder::open(dir).context("cannot resume")?;
-    let lock = match run.acquire() {
+    let mut lock = match run.acquire() {
         Ok(lock) => lock,
         Err(e @ ResultsError::Busy { .. }) => bail!("cannot resume: {e}"),
         Err(e) => return Err(e).context("cannot resume"),
@@ -205,6 +206,7 @@ where
         rows_before: rows.len(),
         pinned_core,
     });
+    lock.record_pid()?;
     meta.status = Status::Running;
     meta.ended = None;
     meta.write(&run.meta())?;
