@@ -1,10 +1,12 @@
 //! `tmlab sweep capacity|duration`: measure, record, chart.
 //!
 //! The pipeline, one stage per file:
-//! [`args`] (command line) -> [`spec`] (validated parameters; [`list`] parses `--sizes`) ->
+//! [`args`] (command line) -> [`spec`] (validated parameters, or the recorded ones for
+//! `--resume`; [`list`] parses `--sizes`; [`admit`] says which rows each spec can produce) ->
 //! [`plan`] (pure: the next point, from the rows so far) -> [`runner`] (pins the thread, measures
 //! through a [`hardware::Hardware`], appends rows) -> [`crate::results`] (the run folder) ->
-//! [`report`] (key numbers) and [`crate::plot`] (charts, from the folder alone).
+//! [`report`] (key numbers) and [`crate::plot`] (charts, from the folder alone). [`session`]
+//! opens the folder (owner lock, abort-now hook) and [`crate::signals`] stops the run.
 //!
 //! Order of checks: bad options fail first, then RTM detection (without RTM nothing is created),
 //! then the run folder is created or the `--resume` folder is verified.
