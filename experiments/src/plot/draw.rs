@@ -59,9 +59,10 @@ pub fn draw_figure<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, fig: &Figu
         head.draw(&Text::new(warning.clone(), (24, y), style))?;
         y += 30;
     }
-    if let Some(partial) = &fig.partial {
+    for line in fig.partial_lines() {
         let style = (FAMILY, 20).into_font().color(&PARTIAL);
-        head.draw(&Text::new(partial.clone(), (24, y + 2), style))?;
+        head.draw(&Text::new(line, (24, y + 2), style))?;
+        y += 26;
     }
     let upper_h = 560.min((h - head_h) * 6 / 10);
     let (upper, lower) = body.split_vertically(upper_h);

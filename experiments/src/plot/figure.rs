@@ -105,9 +105,30 @@ impl Figure {
         self.series.len().max(1).div_ceil(self.panel_columns())
     }
 
+    /// The partial-run banner in lines of at most about 125 characters (split after `; `).
+    pub fn partial_lines(&self) -> Vec<String> {
+        let Some(text) = &self.partial else {
+            return Vec::new();
+        };
+        let mut lines = Vec::new();
+        let mut rest = text.as_str();
+        while rest.chars().count() > 125 {
+            let cut: usize = rest.char_indices().nth(125).map_or(rest.len(), |(i, _)| i);
+            match rest[..cut].rfind("; ") {
+                Some(at) => {
+                    lines.push(rest[..=at].to_string());
+                    rest = &rest[at + 2..];
+                }
+                None => break,
+            }
+        }
+        lines.push(rest.to_string());
+        lines
+    }
+
     /// Height of the caption block, in pixels.
     pub fn head_height(&self) -> u32 {
-        84 + 30 * (u32::from(self.warning.is_some()) + u32::from(self.partial.is_some()))
+        84 + 30 * u32::from(self.warning.is_some()) + 26 * self.partial_lines().len() as u32
     }
 
     /// Size in pixels: taller when the cause panels need more than one row.
