@@ -14,13 +14,14 @@ pub enum ResultsError {
     /// The folder has no `meta.json`, so it is not a tmlab run folder.
     #[error("{0}: not a tmlab run folder (no meta.json)")]
     NotARunFolder(PathBuf),
-    /// An I/O error on a file.
-    #[error("{path}: {source}")]
+    /// An I/O error on a file. (The error is shown in the message, not as a separate `source`,
+    /// so `{:#}` chains do not print it twice.)
+    #[error("{path}: {cause}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// `points.csv` has a header other than the expected one.
     #[error("{path}: line 1: unexpected header {found:?}, expected {expected:?}")]
@@ -62,12 +63,12 @@ pub enum ResultsError {
         pid: Option<u32>,
     },
     /// `meta.json` cannot be parsed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Meta {
         /// The file.
         path: PathBuf,
         /// The parse error (with its line and column).
-        source: serde_json::Error,
+        cause: serde_json::Error,
     },
 }
 
@@ -75,6 +76,6 @@ impl ResultsError {
     /// Wraps an I/O error with its path.
     pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> ResultsError {
         let path = path.into();
-        move |source| ResultsError::Io { path, source }
+        move |cause| ResultsError::Io { path, cause }
     }
 }

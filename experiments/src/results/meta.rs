@@ -79,9 +79,9 @@ impl Meta {
     /// Reads and parses a `meta.json`.
     pub fn read(path: &Path) -> Result<Meta, ResultsError> {
         let text = std::fs::read_to_string(path).map_err(ResultsError::io(path))?;
-        let meta: Meta = serde_json::from_str(&text).map_err(|source| ResultsError::Meta {
+        let meta: Meta = serde_json::from_str(&text).map_err(|cause| ResultsError::Meta {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
         if meta.format != FORMAT {
             return Err(ResultsError::Row {

@@ -173,9 +173,9 @@ pub fn read_points_from<R: Record>(
 fn csv_error(path: &Path, e: csv::Error) -> ResultsError {
     let line = e.position().map_or(0, |p| p.line());
     match e.into_kind() {
-        csv::ErrorKind::Io(source) => ResultsError::Io {
+        csv::ErrorKind::Io(cause) => ResultsError::Io {
             path: path.to_path_buf(),
-            source,
+            cause,
         },
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
