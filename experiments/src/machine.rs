@@ -12,8 +12,12 @@ pub struct Machine {
     pub hostname: String,
     /// Kernel release (`uname -r`) and version string.
     pub kernel: String,
-    /// Logical CPUs available to this process.
+    /// Logical CPUs online on the machine (`sysconf(_SC_NPROCESSORS_ONLN)`).
     pub cores: usize,
+    /// Logical CPUs this process may run on (its affinity mask when it started, before tmlab
+    /// pinned its measuring thread). Absent in folders written before it was recorded.
+    #[serde(default)]
+    pub cores_available: Option<usize>,
     /// The processor.
     pub cpu: CpuInfo,
     /// TSX feature bits from CPUID leaf 7.
@@ -68,7 +72,8 @@ impl Machine {
         Machine {
             hostname: hostname(),
             kernel: kernel(),
-            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cores: online_cores(),
+            cores_available: Some(cores_available()),
             cpu: htm::detect::cpu_info(),
             features: htm::detect::tsx_features(),
             rtm_usable: rtm.is_ok(),
@@ -108,6 +113,21 @@ impl Software {
             command: std::env::args().collect(),
         }
     }
+}
+
+/// Logical CPUs online, or 1 if the system does not say.
+pub fn online_cores() -> usize {
+    // SAFETY: `sysconf` has no memory-safety preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    usize::try_from(n).ok().filter(|&n| n > 0).unwrap_or(1)
+}
+
+/// Logical CPUs this process may run on, as its affinity mask said at the first call. Pinning
+/// narrows the calling thread's mask (and `available_parallelism` reads that mask), so the first
+/// call must come before any pinning: tmlab's pinning functions make it first.
+pub fn cores_available() -> usize {
+    static FIRST: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *FIRST.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// The host name, from `/proc/sys/kernel/hostname` or `uname`.
@@ -193,6 +213,7 @@ mod tests {
     fn collects_a_consistent_description() {
         let m = Machine::collect();
         assert!(m.cores >= 1);
+        assert!(m.cores_available.unwrap() >= 1 && m.cores_available.unwrap() <= m.cores);
         assert!(!m.hostname.is_empty());
         assert_eq!(m.rtm_usable, m.rtm_reason.is_none());
         assert!(m.tsc_hz > 1e6);

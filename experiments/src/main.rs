@@ -1,40 +1,54 @@
 //! `tmlab`: probes the machine's HTM, runs sweeps, writes result folders and draws charts.
 //!
 //! `main` only parses the command line and dispatches; each subcommand lives in its own module.
-//! Errors are printed with their full context chain and exit with status 1 (clap's own usage
-//! errors exit with 2).
+//! Exit status: 0 success; 1 the command failed (the error is printed with its full context
+//! chain); 2 a usage error (clap's own, and bad values or combinations found after parsing:
+//! [`usage::UsageError`]); 128 + the signal number (130 SIGINT, 143 SIGTERM) when a signal
+//! stopped a sweep, which is then resumable.
 
 mod analysis;
 mod backends;
 mod bench;
 mod comparison;
+mod dirs;
 mod kernels;
+mod limits;
 mod machine;
 mod plot;
 mod probe;
 mod progress;
 mod results;
 mod run_dir;
+mod signals;
 mod stats;
 mod sweep;
+mod usage;
 
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Hardware vs. software transactional memory, measured.
+pub use dirs::Dirs;
+
+/// Hardware vs. software transactional memory, measured: probe what this machine's RTM can do,
+/// sweep its capacity and duration limits, compare HTM and STM backends on the same workloads
+/// across threads and transaction sizes, and chart it all from result folders.
 #[derive(Parser, Debug)]
-#[command(name = "tmlab", version, about, long_about = None)]
+#[command(name = "tmlab", version, after_long_help = EXAMPLES)]
 struct Cli {
-    /// Folder under which each run creates its own result folder.
-    #[arg(long, global = true, default_value = "results", value_name = "DIR")]
-    results_dir: PathBuf,
-    /// Folder under which charts are written, one sub-folder per run.
-    #[arg(long, global = true, default_value = "plots", value_name = "DIR")]
-    plots_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
+
+const EXAMPLES: &str = "\
+Examples:
+  tmlab probe                                  # what RTM can do here, in about 10 seconds
+  tmlab sweep capacity --op read,write         # commit probability against footprint
+  tmlab bench --workload bank --backend tl2 --threads 2   # one workload on one backend
+  tmlab sweep threads --workload bank --backends tl2,norec,lock,htm:glibc
+  tmlab plot results/20261122T023519Z-capacity-myhost   # redraw a run's charts
+
+Exit status: 0 success; 1 failure; 2 bad options or values; 130 (SIGINT) or 143 (SIGTERM) when
+a signal stopped a sweep (resume it with --resume DIR).";
 
 #[derive(Subcommand, Debug)]
 enum Command {
@@ -48,29 +62,20 @@ enum Command {
     Plot(plot::PlotArgs),
 }
 
-/// Where runs write their data and their charts.
-#[derive(Clone, Debug)]
-pub struct Dirs {
-    /// Root of the result folders.
-    pub results: PathBuf,
-    /// Root of the chart folders.
-    pub plots: PathBuf,
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let dirs = Dirs {
-        results: cli.results_dir,
-        plots: cli.plots_dir,
-    };
     let outcome = match cli.command {
-        Command::Probe(args) => probe::run(args, &dirs),
-        Command::Sweep(args) => sweep::run(args, &dirs),
+        Command::Probe(args) => probe::run(args),
+        Command::Sweep(args) => sweep::run(args),
         Command::Bench(args) => bench::run(args),
-        Command::Plot(args) => plot::run(args, &dirs),
+        Command::Plot(args) => plot::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if usage::is_usage(&e) => {
+            eprintln!("error: {e:#}\n\nFor more information, try '--help'.");
+            ExitCode::from(usage::EXIT_USAGE)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

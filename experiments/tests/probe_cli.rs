@@ -151,3 +151,38 @@ fn bad_flags_fail_with_a_clear_message() {
     assert_eq!(runs, 0);
     let _ = std::fs::remove_dir_all(&results);
 }
+
+/// When the results folder cannot be created, the measurement is not lost: the report is printed
+/// first, then the command fails saying why it could not be saved.
+#[test]
+fn a_probe_that_cannot_be_saved_still_prints_its_report() {
+    let base = temp_results("unsaved");
+    std::fs::create_dir_all(&base).unwrap();
+    std::fs::write(base.join("file"), "a file, not a folder").unwrap();
+    let results = base.join("file").join("results");
+    for format in ["text", "json"] {
+        let (out, _) = tmlab(&["probe", "--format", format], &results);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{format}: {stderr}");
+        if format == "text" {
+            assert!(stdout.contains("lock xadd"), "{stdout}");
+            assert!(
+                stdout.contains("not saved (see the error below)"),
+                "{stdout}"
+            );
+        } else {
+            let v: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON object");
+            assert!(v["lock_xadd_cycles"].as_f64().unwrap() > 0.0);
+        }
+        assert!(
+            stderr.contains("its report is printed above, but it could not be saved"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("cannot create the results folder"),
+            "{stderr}"
+        );
+    }
+    std::fs::remove_dir_all(&base).unwrap();
+}

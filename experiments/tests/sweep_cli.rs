@@ -18,14 +18,16 @@ fn temp(name: &str) -> PathBuf {
     dir
 }
 
+/// `tmlab ARGS`, with the results and plots folders under `root` for the commands that take them.
 fn tmlab(root: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(BIN);
-    c.arg("--results-dir")
-        .arg(root.join("results"))
-        .arg("--plots-dir")
-        .arg(root.join("plots"))
-        .args(args)
-        .env_remove("TMLAB_NO_RTM");
+    c.args(args).env_remove("TMLAB_NO_RTM");
+    if matches!(args.first(), Some(&"sweep")) {
+        c.arg("--results-dir").arg(root.join("results"));
+    }
+    if matches!(args.first(), Some(&"sweep" | &"plot")) {
+        c.arg("--plots-dir").arg(root.join("plots"));
+    }
     c
 }
 
@@ -66,7 +68,10 @@ fn bad_input_is_refused_before_anything_is_created() {
             &["sweep", "capacity", m, "--sizes", "10..1"],
             "inverted range",
         ),
-        (&["sweep", "capacity", m, "--sizes", ""], "--sizes is empty"),
+        (
+            &["sweep", "capacity", m, "--sizes", ""],
+            "the list is empty",
+        ),
         (&["sweep", "capacity", m, "--sizes", "4,,8"], "empty item"),
         (&["sweep", "capacity", m, "--sizes", "0..8"], "at least 1"),
         (&["sweep", "capacity", m, "--attempts", "0"], "--attempts"),
@@ -384,4 +389,383 @@ fn plot_draws_a_hand_made_folder_and_refuses_malformed_csv() {
         "not a tmlab run folder",
     );
     std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// A sweep run in the background, with its stderr collected line by line.
+struct Live {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Live {
+    fn spawn(root: &Path, args: &[&str]) -> Live {
+        let mut child = tmlab(root, args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let err = child.stderr.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Live {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    fn signal(&self, sig: libc::c_int) {
+        let pid = self.child.id() as libc::pid_t;
+        // SAFETY: `kill` has no memory-safety preconditions; the pid is our own unreaped child.
+        let sent = unsafe { libc::kill(pid, sig) };
+        assert_eq!(sent, 0);
+    }
+
+    /// Waits (at most 20 s) for a stderr line containing `needle`.
+    fn wait_for(&mut self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.seen.iter().any(|l| l.contains(needle)) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(_) => panic!("no stderr line with {needle:?}; got {:?}", self.seen),
+            }
+        }
+    }
+
+    /// Waits (at most 30 s) for the exit; returns the status code and all of stderr.
+    fn finish(mut self) -> (Option<i32>, String, String) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("did not exit; stderr so far: {:?}", self.seen);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
+            self.seen.push(line);
+        }
+        let mut out = String::new();
+        use std::io::Read;
+        self.child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        (status.code(), self.seen.join("\n"), out)
+    }
+}
+
+/// Waits (at most 20 s) until the only run folder under `root` has at least `n` rows.
+fn wait_rows(root: &Path, n: usize) -> PathBuf {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(dir) = run_folders(root).into_iter().next()
+            && data_rows(&dir.join("points.csv")) >= n
+        {
+            return dir;
+        }
+        assert!(Instant::now() < deadline, "no {n} rows appeared");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn chart_svg(root: &Path, dir: &Path, stem: &str) -> String {
+    read(
+        &root
+            .join("plots")
+            .join(dir.file_name().unwrap())
+            .join(format!("{stem}.svg")),
+    )
+}
+
+const SLOW: [&str; 12] = [
+    "sweep",
+    "capacity",
+    "--mock-hardware",
+    "--op",
+    "write,read",
+    "--sizes",
+    "1..6",
+    "--attempts",
+    "30",
+    "--reps",
+    "2",
+    "--no-plot",
+];
+
+/// The owner lock: a second writer is refused while the first lives (and changes nothing), a
+/// reader sees a live run as partial; after SIGKILL the run reads as killed, and `--resume DIR`
+/// alone (parameters from meta.json) finishes it exactly like an uninterrupted run.
+#[test]
+fn a_second_writer_is_refused_while_the_first_lives_and_allowed_after_sigkill() {
+    let root = temp("owner");
+    let reference = run(&root.join("ref"), &SLOW);
+    assert!(reference.status.success(), "{}", stderr(&reference));
+    let want = read(&last_line(&reference).join("points.csv"));
+
+    // 24 rows of 500 ms: the run outlives everything this test does before killing it.
+    let mut slow = SLOW.to_vec();
+    slow.extend(["--mock-delay-ms", "500"]);
+    let first = Live::spawn(&root, &slow);
+    let dir = wait_rows(&root, 2);
+    let d = dir.to_str().unwrap();
+    let meta_before = read(&dir.join("meta.json"));
+    let second = run(
+        &root,
+        &["sweep", "capacity", "--mock-hardware", "--resume", d],
+    );
+    assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
+    let pid = first.child.id();
+    assert!(
+        stderr(&second).contains(&format!(
+            "the run is being written by another tmlab process (pid {pid})"
+        )),
+        "{}",
+        stderr(&second)
+    );
+    assert_eq!(
+        read(&dir.join("meta.json")),
+        meta_before,
+        "the refused writer wrote"
+    );
+    assert_eq!(run_folders(&root).len(), 1);
+
+    // A reader of the live run: partial, still running.
+    let o = run(&root, &["plot", d]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = chart_svg(&root, &dir, "capacity");
+    assert!(
+        svg.contains(&format!("[PARTIAL: still running (pid {pid})]")),
+        "live run not marked partial"
+    );
+
+    first.signal(libc::SIGKILL);
+    let (code, _, _) = first.finish();
+    assert_eq!(code, None, "killed by a signal");
+    assert!(read(&dir.join("meta.json")).contains(r#""status": "running""#));
+    let o = run(&root, &["plot", d]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the run was killed (status running, no live owner)"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(chart_svg(&root, &dir, "capacity").contains("[PARTIAL: killed]"));
+
+    let o = run(
+        &root,
+        &[
+            "sweep",
+            "capacity",
+            "--mock-hardware",
+            "--no-plot",
+            "--resume",
+            d,
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("the run was killed (status running, no live owner); resuming it"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(read(&dir.join("points.csv")), want);
+    assert!(read(&dir.join("meta.json")).contains(r#""status": "complete""#));
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// SIGTERM (what `timeout`, Slurm and systemd send) is acknowledged, finishes the current point,
+/// records `interrupted`, prints the resume command and exits 143; the chart says partial; the
+/// run resumes with the same ops given in another order.
+#[test]
+fn sigterm_is_treated_like_sigint() {
+    let root = temp("sigterm");
+    let mut slow = SLOW.to_vec();
+    slow.extend(["--mock-delay-ms", "100"]);
+    let mut live = Live::spawn(&root, &slow);
+    let dir = wait_rows(&root, 2);
+    live.signal(libc::SIGTERM);
+    live.wait_for("SIGTERM: finishing the current point; SIGTERM (or Ctrl-C) again to stop now");
+    let (code, err, out) = live.finish();
+    assert_eq!(code, Some(143), "{err}");
+    assert!(err.contains("SIGTERM: interrupted after"), "{err}");
+    assert!(
+        err.contains(&format!("--resume {}", dir.display())),
+        "{err}"
+    );
+    assert_eq!(out.lines().last(), Some(dir.to_str().unwrap()));
+    assert!(read(&dir.join("meta.json")).contains(r#""status": "interrupted""#));
+    assert!(read(&dir.join("points.csv")).ends_with('\n'));
+    let d = dir.to_str().unwrap();
+    let o = run(&root, &["plot", d]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(chart_svg(&root, &dir, "capacity").contains("[PARTIAL: interrupted]"));
+    let o = run(
+        &root,
+        &[
+            "sweep",
+            "capacity",
+            "--mock-hardware",
+            "--op",
+            "read,write",
+            "--no-plot",
+            "--resume",
+            d,
+        ],
+    );
+    assert!(o.status.success(), "reordered --op refused: {}", stderr(&o));
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// A second Ctrl-C stops at once: the point being measured (2 s per point here) is not waited
+/// for, the finished rows are kept, and the run is recorded as interrupted with a resume hint.
+#[test]
+fn a_second_sigint_stops_at_once() {
+    let root = temp("twice");
+    let mut slow = SLOW.to_vec();
+    slow.extend(["--mock-delay-ms", "2000"]);
+    let mut live = Live::spawn(&root, &slow);
+    let dir = wait_rows(&root, 1);
+    // Well inside the second point (2 s), so the signals cannot race its start.
+    std::thread::sleep(Duration::from_millis(300));
+    live.signal(libc::SIGINT);
+    live.wait_for("SIGINT: finishing the current point; Ctrl-C again to stop now");
+    live.signal(libc::SIGINT);
+    let (code, err, out) = live.finish();
+    assert_eq!(code, Some(130), "{err}");
+    assert!(
+        err.contains("SIGINT: stopped at once; the point being measured is lost"),
+        "{err}"
+    );
+    assert!(err.contains("resume with: "), "{err}");
+    assert_eq!(out.lines().last(), Some(dir.to_str().unwrap()));
+    assert_eq!(
+        data_rows(&dir.join("points.csv")),
+        1,
+        "the point in progress was waited for"
+    );
+    assert!(read(&dir.join("points.csv")).ends_with('\n'));
+    assert!(read(&dir.join("meta.json")).contains(r#""status": "interrupted""#));
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// When the charts cannot be written, the finished run still prints its table and its folder
+/// (last on stdout), is recorded complete, and the command fails naming the chart problem.
+#[test]
+fn a_complete_run_whose_charts_fail_still_prints_table_and_folder() {
+    let root = temp("nocharts");
+    std::fs::write(root.join("file"), "not a folder").unwrap();
+    let bad = root.join("file").join("plots");
+    let o = Command::new(BIN)
+        .args([
+            "sweep",
+            "duration",
+            "--mock-hardware",
+            "--cycles",
+            "1000,2000",
+        ])
+        .args(["--reps", "1", "--attempts", "10", "--results-dir"])
+        .arg(root.join("results"))
+        .arg("--plots-dir")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("longest duration committing >= 50 %"), "{out}");
+    let dir = last_line(&o);
+    assert!(dir.starts_with(root.join("results")), "{out}");
+    assert!(read(&dir.join("meta.json")).contains(r#""status": "complete""#));
+    assert!(
+        stderr(&o).contains("the run is complete and saved in"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("but its charts could not be drawn"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// meta.json records the machine's online cores and the cores the process may use, taken before
+/// the measuring thread is pinned (pinning used to make it 1).
+#[test]
+fn meta_records_online_and_available_cores() {
+    let root = temp("cores");
+    let o = run(
+        &root,
+        &[
+            "sweep",
+            "duration",
+            "--mock-hardware",
+            "--cycles",
+            "1000",
+            "--reps",
+            "1",
+            "--attempts",
+            "10",
+            "--no-plot",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let meta: serde_json::Value =
+        serde_json::from_str(&read(&last_line(&o).join("meta.json"))).unwrap();
+    // SAFETY: `sysconf` has no memory-safety preconditions.
+    let online = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) } as u64;
+    let available = std::thread::available_parallelism().unwrap().get() as u64;
+    assert_eq!(meta["machine"]["cores"], online);
+    assert_eq!(meta["machine"]["cores_available"], available);
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// The build script records the commit without watching `.git/index`, so `git status` (which
+/// rewrites the index) does not rebuild the binary; it watches HEAD and the sources instead.
+#[test]
+fn the_build_script_does_not_watch_the_git_index() {
+    let Some(out_dir) = option_env!("OUT_DIR") else {
+        panic!("OUT_DIR is not set: the package has a build script, so cargo sets it");
+    };
+    let output = Path::new(out_dir).parent().unwrap().join("output");
+    let text = read(&output);
+    let watched: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("cargo:rerun-if-changed="))
+        .collect();
+    assert!(
+        !watched.iter().any(|p| p.ends_with("/index")),
+        "watches the git index: {watched:?}"
+    );
+    assert!(
+        watched.iter().any(|p| p.ends_with("/experiments")),
+        "{watched:?}"
+    );
+    if text.contains("TMLAB_GIT_COMMIT=") && !text.contains("TMLAB_GIT_COMMIT=unknown") {
+        assert!(watched.iter().any(|p| p.ends_with("/HEAD")), "{watched:?}");
+    }
+    // Every watched path exists: cargo reruns the script for ever when one does not.
+    for p in watched {
+        let p = Path::new(p);
+        let p = if p.is_relative() {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+        } else {
+            p.to_path_buf()
+        };
+        assert!(p.exists(), "watches missing {}", p.display());
+    }
 }

@@ -315,6 +315,28 @@ impl Measurement {
         }
     }
 
+    /// Checks the bounds of the command line (for a `meta.json` read back).
+    pub fn validate(&self) -> Result<(), String> {
+        match self.period {
+            Period::Secs(s) if !(0.001..=MAX_SECS).contains(&s) => {
+                return Err(format!(
+                    "a measured period of {s} s is outside 0.001 to {MAX_SECS}"
+                ));
+            }
+            Period::Ops(n) if n == 0 || n > 1_000_000_000_000 => {
+                return Err(format!("{n} operations per thread is outside 1 to 10^12"));
+            }
+            _ => {}
+        }
+        if !(0.0..=MAX_SECS).contains(&self.warmup_secs) {
+            return Err(format!(
+                "a warm-up of {} s is outside 0 to {MAX_SECS}",
+                self.warmup_secs
+            ));
+        }
+        Ok(())
+    }
+
     /// `2 s after 0.2 s warm-up`, or `10000 ops/thread after ...`.
     pub fn describe(&self) -> String {
         let p = match self.period {

@@ -24,10 +24,11 @@ pub mod cost;
 pub mod report;
 pub mod search;
 
-use crate::Dirs;
+use crate::dirs::ResultsDirArg;
 use crate::kernels::Transact;
 use crate::kernels::duration;
 use crate::kernels::footprint::{FootprintBuffer, FootprintSpec, Op, Pattern, Warmth};
+use crate::limits::{PROBE_ATTEMPTS, PROBE_MAX_DURATION_US, PROBE_MAX_LINES};
 use crate::machine::Machine;
 use crate::run_dir;
 use anyhow::{Context, Result, bail};
@@ -52,27 +53,44 @@ pub enum Format {
 
 /// Options of `tmlab probe`.
 #[derive(clap::Args, Debug)]
+#[command(after_long_help = EXAMPLES)]
 pub struct ProbeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Attempts planned per footprint or duration point (a point stops early once its 50 %
-    /// outcome is decided).
-    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(10..=1_000_000))]
+    /// Attempts planned per footprint or duration point, 10 to 1000000 (a point stops early once
+    /// its 50 % outcome is decided).
+    #[arg(long, default_value_t = 200, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(*PROBE_ATTEMPTS.start()..=*PROBE_ATTEMPTS.end()))]
     pub attempts: u64,
     /// Core to pin the probe thread to (default: the first core this process may run on).
     #[arg(long, value_name = "ID")]
     pub core: Option<usize>,
-    /// Largest read footprint searched, in 64-byte lines.
-    #[arg(long, default_value_t = 1 << 20, value_parser = clap::value_parser!(u64).range(1..=1 << 24))]
+    /// Largest read footprint searched, 1 to 16777216 (2^24) 64-byte lines.
+    #[arg(long, default_value_t = 1 << 20, value_name = "LINES",
+          value_parser = clap::value_parser!(u64).range(1..=PROBE_MAX_LINES))]
     pub max_read_lines: u64,
-    /// Largest write footprint searched, in 64-byte lines.
-    #[arg(long, default_value_t = 1 << 15, value_parser = clap::value_parser!(u64).range(1..=1 << 24))]
+    /// Largest write footprint searched, 1 to 16777216 (2^24) 64-byte lines.
+    #[arg(long, default_value_t = 1 << 15, value_name = "LINES",
+          value_parser = clap::value_parser!(u64).range(1..=PROBE_MAX_LINES))]
     pub max_write_lines: u64,
-    /// Longest transaction searched, in microseconds.
-    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    /// Longest transaction searched, 1 to 10000000 microseconds (10 s).
+    #[arg(long, default_value_t = 20_000, value_name = "US",
+          value_parser = clap::value_parser!(u64).range(1..=PROBE_MAX_DURATION_US))]
     pub max_duration_us: u64,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub results: ResultsDirArg,
 }
+
+const EXAMPLES: &str = "\
+Examples:
+  tmlab probe                          # the report as text, saved in results/<run>/probe.json
+  tmlab probe --format json | jq .write_capacity_lines
+  tmlab probe --core 3 --attempts 1000 # another core, more attempts per search point
+
+The report is printed before it is saved: if the results folder cannot be written, the report is
+still shown, and the command then fails (exit status 1) saying why.";
 
 /// The saved `probe.json`.
 #[derive(Serialize)]
@@ -83,13 +101,14 @@ struct Saved<'a> {
     finished: String,
 }
 
-/// Runs the probe.
-pub fn run(args: ProbeArgs, dirs: &Dirs) -> Result<()> {
+/// Runs the probe: measures, prints the report, then saves it (a failure to save is reported
+/// after the report, so the measurement is never lost).
+pub fn run(args: ProbeArgs) -> Result<()> {
     let started = SystemTime::now();
     let clock = Instant::now();
-    let (pinned_core, pinning) = pin(args.core)?;
+    // The machine before pinning, so it records the cores available to the process.
     let machine = Machine::collect();
-    let dir = run_dir::create(&dirs.results, "probe", &machine.hostname, started)?;
+    let (pinned_core, pinning) = pin(args.core)?;
     let rtm = htm::Rtm::detect();
 
     let lock_xadd = cost::measure_lock_xadd(BATCHES, OPS_PER_BATCH);
@@ -127,7 +146,6 @@ pub fn run(args: ProbeArgs, dirs: &Dirs) -> Result<()> {
         clock.elapsed().as_secs_f64(),
     );
 
-    let path = dir.join("probe.json");
     let saved = Saved {
         probe: &report,
         machine: &machine,
@@ -135,26 +153,44 @@ pub fn run(args: ProbeArgs, dirs: &Dirs) -> Result<()> {
         finished: run_dir::rfc3339(SystemTime::now()),
     };
     let json = serde_json::to_string_pretty(&saved).context("cannot encode the probe")?;
-    std::fs::write(&path, json + "\n")
-        .with_context(|| format!("cannot write {}", path.display()))?;
 
     let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Json => {
-            writeln!(out, "{}", serde_json::to_string(&report)?)?;
-            eprintln!("saved {}", path.display());
-        }
-        Format::Text => {
-            write!(out, "tmlab probe\n\n{}", report.text())?;
-            writeln!(out, "{:<16} {}", "Saved", path.display())?;
-        }
+        Format::Json => writeln!(out, "{}", serde_json::to_string(&report)?)?,
+        Format::Text => write!(out, "tmlab probe\n\n{}", report.text())?,
     }
-    Ok(())
+    out.flush()?;
+    let saved = save(&args.results.results_dir, &machine.hostname, started, &json);
+    match (&saved, args.format) {
+        (Ok(path), Format::Json) => eprintln!("saved {}", path.display()),
+        (Ok(path), Format::Text) => writeln!(out, "{:<16} {}", "Saved", path.display())?,
+        (Err(_), Format::Text) => writeln!(out, "{:<16} not saved (see the error below)", "Saved")?,
+        (Err(_), Format::Json) => {}
+    }
+    saved
+        .map(|_| ())
+        .context("the probe ran and its report is printed above, but it could not be saved")
+}
+
+/// Writes `json` as `probe.json` in a new run folder under `root`; returns its path.
+fn save(
+    root: &std::path::Path,
+    host: &str,
+    started: SystemTime,
+    json: &str,
+) -> Result<std::path::PathBuf> {
+    let dir = run_dir::create(root, "probe", host, started)?;
+    let path = dir.join("probe.json");
+    std::fs::write(&path, format!("{json}\n"))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
 }
 
 /// Pins the calling thread: to `core` if given (an error if it is not available), else to the
 /// first available core. Returns the core and a sentence saying what happened.
 fn pin(core: Option<usize>) -> Result<(Option<usize>, String)> {
+    // Before this thread's affinity changes (see `Machine::cores_available`).
+    crate::machine::cores_available();
     let Some(ids) = core_affinity::get_core_ids().filter(|ids| !ids.is_empty()) else {
         if let Some(c) = core {
             bail!("--core {c}: this system does not report which cores may be used");
@@ -167,10 +203,12 @@ fn pin(core: Option<usize>) -> Result<(Option<usize>, String)> {
     let chosen = match core {
         Some(c) => match ids.iter().find(|id| id.id == c) {
             Some(&id) => id,
-            None => bail!(
-                "--core {c}: not available; this process may run on cores {:?}",
-                ids.iter().map(|id| id.id).collect::<Vec<_>>()
-            ),
+            None => {
+                return Err(crate::usage::usage(format!(
+                    "--core {c}: not available; this process may run on cores {:?}",
+                    ids.iter().map(|id| id.id).collect::<Vec<_>>()
+                )));
+            }
         },
         None => ids[0],
     };
@@ -280,6 +318,9 @@ mod tests {
             max_read_lines: 300,
             max_write_lines: 100,
             max_duration_us: 20,
+            results: ResultsDirArg {
+                results_dir: "unused".into(),
+            },
         }
     }
 

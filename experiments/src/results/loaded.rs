@@ -1,7 +1,7 @@
 //! A run folder read back: its metadata and its typed rows.
 
-use super::points::read_points;
-use super::{CapacityRow, DurationRow, Meta, ResultsError, RunFolder, WorkloadRow};
+use super::validate::load_rows;
+use super::{CapacityRow, DurationRow, Meta, ResultsError, RunFolder, RunState, WorkloadRow};
 use crate::sweep::spec::SweepSpec;
 use std::path::Path;
 
@@ -25,21 +25,32 @@ pub struct Loaded {
     pub meta: Meta,
     /// `points.csv`.
     pub rows: Rows,
+    /// How far the run got, including whether a `running` run still has a live owner.
+    pub state: RunState,
 }
 
 impl Loaded {
-    /// Reads `meta.json` and `points.csv` of the run folder `dir`, checking both.
+    /// Reads `meta.json` and `points.csv` of the run folder `dir`, checking both: every row
+    /// must be one the run's spec can produce, and no point and repetition may appear twice
+    /// ([`super::validate`]). Writes nothing.
     pub fn load(dir: &Path) -> Result<Loaded, ResultsError> {
         let run = RunFolder::open(dir)?;
         let meta = Meta::read(&run.meta())?;
-        let rows = match meta.spec {
-            SweepSpec::Capacity(_) => Rows::Capacity(read_points(&run.points())?),
-            SweepSpec::Duration(_) => Rows::Duration(read_points(&run.points())?),
-            SweepSpec::Threads(_) | SweepSpec::Txsize(_) => {
-                Rows::Workload(read_points(&run.points())?)
+        let state = RunState::of(meta.status, run.owner()?);
+        let (points, machine) = (run.points(), &meta.machine);
+        let rows = match &meta.spec {
+            SweepSpec::Capacity(s) => Rows::Capacity(load_rows(s, machine, &points)?),
+            SweepSpec::Duration(s) => Rows::Duration(load_rows(s, machine, &points)?),
+            SweepSpec::Threads(s) | SweepSpec::Txsize(s) => {
+                Rows::Workload(load_rows(&(s, meta.skipped.as_slice()), machine, &points)?)
             }
         };
-        Ok(Loaded { run, meta, rows })
+        Ok(Loaded {
+            run,
+            meta,
+            rows,
+            state,
+        })
     }
 
     /// Number of rows.

@@ -31,9 +31,10 @@ pub enum Hardware {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
-    /// Running, or killed without a chance to record anything else.
+    /// Running, or killed without a chance to record anything else (a reader tells the two
+    /// apart by the folder's lock: see [`super::RunState`]).
     Running,
-    /// Stopped by SIGINT; `--resume` finishes it.
+    /// Stopped by SIGINT or SIGTERM; `--resume` finishes it.
     Interrupted,
     /// Every planned point is in `points.csv`.
     Complete,
@@ -88,9 +89,9 @@ impl Meta {
     /// Reads and parses a `meta.json`.
     pub fn read(path: &Path) -> Result<Meta, ResultsError> {
         let text = std::fs::read_to_string(path).map_err(ResultsError::io(path))?;
-        let meta: Meta = serde_json::from_str(&text).map_err(|source| ResultsError::Meta {
+        let meta: Meta = serde_json::from_str(&text).map_err(|cause| ResultsError::Meta {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
         if meta.format != FORMAT {
             return Err(ResultsError::Row {
@@ -99,13 +100,33 @@ impl Meta {
                 message: format!("layout format {} (this tmlab reads {FORMAT})", meta.format),
             });
         }
+        meta.check().map_err(|message| ResultsError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })?;
         Ok(meta)
+    }
+
+    /// Checks what parsing cannot: the spec within the bounds of [`crate::limits`] (so a
+    /// hand-edited file cannot make a resumed run allocate or loop without end) and a usable TSC
+    /// rate (duration rows are converted with it).
+    pub fn check(&self) -> Result<(), String> {
+        self.spec.validate().map_err(|e| format!("spec: {e}"))?;
+        let hz = self.machine.tsc_hz;
+        if !(hz.is_finite() && (1e6..=1e11).contains(&hz)) {
+            return Err(format!(
+                "machine.tsc_hz is {hz}: not a time-stamp-counter rate (1 MHz to 100 GHz)"
+            ));
+        }
+        Ok(())
     }
 
     /// Writes `meta.json` atomically (temporary file, flush, rename).
     pub fn write(&self, path: &Path) -> Result<(), ResultsError> {
         let tmp = path.with_extension("json.tmp");
         let text = serde_json::to_string_pretty(self).expect("meta is always serializable");
+        // Held off the abort-now path (see `crate::signals`), which itself rewrites meta.json.
+        let _whole = crate::signals::exclusive();
         let mut f = std::fs::File::create(&tmp).map_err(ResultsError::io(&tmp))?;
         f.write_all(text.as_bytes())
             .and_then(|()| f.write_all(b"\n"))

@@ -1,6 +1,7 @@
 //! Result folders on disk: the one place that reads and writes them.
 //!
-//! A run folder `results/<UTC time>-<sweep>[-mock]-<host>/` holds exactly two files:
+//! A run folder `results/<UTC time>-<sweep>[-mock]-<host>/` holds two data files (and `.lock`,
+//! the owner's lock, see [`lock`]):
 //!
 //! - `points.csv`: tidy data, one row per point and repetition. Every parameter is a column and
 //!   every count is a column (see [`rows`]). The header is written once, when the folder is
@@ -10,17 +11,22 @@
 //!   the start and end times and the run's status (see [`meta`]).
 //!
 //! Charts are derived data: `tmlab plot DIR` redraws them from these two files alone.
-//! Every error names the file (and, for the CSV, the line) it is about.
+//! Every error names the file (and, for the CSV, the line) it is about. Loading a folder
+//! ([`Loaded::load`]) checks every row against the run's own spec ([`validate`]), and tells a
+//! live run from a killed one ([`RunState`]).
 
 pub mod error;
 pub mod loaded;
+pub mod lock;
 pub mod meta;
 pub mod points;
 pub mod rows;
+pub mod validate;
 pub mod workload_row;
 
 pub use error::ResultsError;
 pub use loaded::{Loaded, Rows};
+pub use lock::{Owner, OwnerLock};
 pub use meta::{Hardware, Meta, Status};
 pub use rows::{CapacityRow, DurationRow};
 pub use workload_row::WorkloadRow;
@@ -65,6 +71,9 @@ impl RunFolder {
 
     /// Fails with a clear message unless `dir` is an existing run folder (has `meta.json`).
     pub fn open(dir: &Path) -> Result<Self, ResultsError> {
+        if dir.is_file() {
+            return Err(ResultsError::NotAFolderButAFile(dir.to_path_buf()));
+        }
         if !dir.is_dir() {
             return Err(ResultsError::NotAFolder(dir.to_path_buf()));
         }
@@ -73,5 +82,61 @@ impl RunFolder {
             return Err(ResultsError::NotARunFolder(dir.to_path_buf()));
         }
         Ok(run)
+    }
+}
+
+/// How far a run got, as a reader sees it: the recorded [`Status`], and for `running` whether the
+/// folder's owner is still alive ([`RunFolder::owner`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunState {
+    /// Every planned point is recorded.
+    Complete,
+    /// Stopped by a signal; resumable.
+    Interrupted,
+    /// Still being written by a live process.
+    Running {
+        /// Its pid, as it recorded it.
+        pid: Option<u32>,
+    },
+    /// `status: running`, but no live process owns the folder: the writer was killed (or the
+    /// machine went down). Resumable.
+    Killed,
+}
+
+impl RunState {
+    /// The state of a folder whose `meta.json` says `status`, owned by `owner`.
+    pub fn of(status: Status, owner: Owner) -> RunState {
+        match (status, owner) {
+            (Status::Complete, _) => RunState::Complete,
+            (Status::Interrupted, _) => RunState::Interrupted,
+            (Status::Running, Owner::Live { pid }) => RunState::Running { pid },
+            (Status::Running, Owner::Nobody) => RunState::Killed,
+        }
+    }
+
+    /// Whether some planned points may be missing.
+    pub fn is_partial(self) -> bool {
+        self != RunState::Complete
+    }
+
+    /// A short phrase: `complete`, `interrupted`, `still running (pid 12)`, `killed`.
+    pub fn word(self) -> String {
+        match self {
+            RunState::Complete => "complete".into(),
+            RunState::Interrupted => "interrupted".into(),
+            RunState::Running { pid: Some(p) } => format!("still running (pid {p})"),
+            RunState::Running { pid: None } => "still running".into(),
+            RunState::Killed => "killed".into(),
+        }
+    }
+
+    /// A sentence for messages: `the run was killed (status running, no live owner)`.
+    pub fn sentence(self) -> String {
+        match self {
+            RunState::Complete => "the run is complete".into(),
+            RunState::Interrupted => "the run was interrupted".into(),
+            RunState::Running { .. } => format!("the run is {}", self.word()),
+            RunState::Killed => "the run was killed (status running, no live owner)".into(),
+        }
     }
 }

@@ -100,6 +100,8 @@ impl<R: Record> PointsWriter<R> {
             line: 0,
             message: format!("cannot encode a row: {e}"),
         })?;
+        // Held off the abort-now path (see `crate::signals`): the row is written whole or not.
+        let _whole = crate::signals::exclusive();
         self.file
             .write_all(&bytes)
             .and_then(|()| self.file.sync_data())
@@ -108,11 +110,31 @@ impl<R: Record> PointsWriter<R> {
 }
 
 /// Reads every row of a `points.csv`, checking the header, every field and that the counts add up.
+/// (Test-only: every reader of a run folder also checks the rows against the run's spec, with
+/// [`super::validate::load_rows`].)
+#[cfg(test)]
 pub fn read_points<R: Record>(path: &Path) -> Result<Vec<R>, ResultsError> {
+    Ok(read_points_numbered(path)?
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect())
+}
+
+/// [`read_points`], each row with its 1-based line number (for messages that name the line).
+pub fn read_points_numbered<R: Record>(path: &Path) -> Result<Vec<(u64, R)>, ResultsError> {
+    let file = File::open(path).map_err(ResultsError::io(path))?;
+    read_points_from(std::io::BufReader::new(file), path)
+}
+
+/// [`read_points_numbered`] from any reader (`path` names it in messages), for example the bytes
+/// of a file already read.
+pub fn read_points_from<R: Record>(
+    input: impl Read,
+    path: &Path,
+) -> Result<Vec<(u64, R)>, ResultsError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_path(path)
-        .map_err(|e| csv_error(path, e))?;
+        .from_reader(input);
     let headers = rdr.headers().map_err(|e| csv_error(path, e))?.clone();
     let found = headers.iter().collect::<Vec<_>>().join(",");
     if found != header::<R>() {
@@ -143,7 +165,7 @@ pub fn read_points<R: Record>(path: &Path) -> Result<Vec<R>, ResultsError> {
             line,
             message,
         })?;
-        rows.push(row);
+        rows.push((line, row));
     }
     Ok(rows)
 }
@@ -151,9 +173,9 @@ pub fn read_points<R: Record>(path: &Path) -> Result<Vec<R>, ResultsError> {
 fn csv_error(path: &Path, e: csv::Error) -> ResultsError {
     let line = e.position().map_or(0, |p| p.line());
     match e.into_kind() {
-        csv::ErrorKind::Io(source) => ResultsError::Io {
+        csv::ErrorKind::Io(cause) => ResultsError::Io {
             path: path.to_path_buf(),
-            source,
+            cause,
         },
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..

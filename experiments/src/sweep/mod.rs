@@ -1,14 +1,17 @@
 //! `tmlab sweep capacity|duration`: measure, record, chart.
 //!
 //! The pipeline, one stage per file:
-//! [`args`] (command line) -> [`spec`] (validated parameters; [`list`] parses `--sizes`) ->
+//! [`args`] (command line) -> [`spec`] (validated parameters, or the recorded ones for
+//! `--resume`; [`list`] parses `--sizes`; [`admit`] says which rows each spec can produce) ->
 //! [`plan`] (pure: the next point, from the rows so far) -> [`runner`] (pins the thread, measures
 //! through a [`hardware::Hardware`], appends rows) -> [`crate::results`] (the run folder) ->
-//! [`report`] (key numbers) and [`crate::plot`] (charts, from the folder alone).
+//! [`report`] (key numbers) and [`crate::plot`] (charts, from the folder alone). [`session`]
+//! opens the folder (owner lock, abort-now hook) and [`crate::signals`] stops the run.
 //!
 //! Order of checks: bad options fail first, then RTM detection (without RTM nothing is created),
 //! then the run folder is created or the `--resume` folder is verified.
 
+pub mod admit;
 pub mod args;
 pub mod hardware;
 pub mod list;
@@ -22,44 +25,76 @@ pub mod spec;
 
 pub use args::SweepArgs;
 
-use crate::Dirs;
+use crate::dirs::Dirs;
 use crate::machine::Machine;
 use crate::progress::Progress;
-use crate::results::Status;
 use crate::results::rows::Record;
-use anyhow::{Result, anyhow};
+use crate::results::validate::RowSpec;
+use crate::results::{Meta, RunFolder, Status};
+use crate::usage::usage;
+use anyhow::{Context, Result, anyhow, bail};
 use args::{CommonArgs, SweepKind};
 use hardware::{Hardware, RtmHardware};
 use mock::MockHardware;
 use runner::Outcome;
 use spec::{CapacitySpec, Cycles, DurationSpec, Sizes, SweepSpec};
+use std::path::Path;
 use std::time::Duration;
 
-/// Exit status of a sweep stopped by SIGINT (128 + 2, as shells report it).
-pub const EXIT_INTERRUPTED: i32 = 130;
+/// The spec recorded in the run folder `dir` that `--resume` names, read without taking its lock
+/// (only to fill in the options not given; [`session::resume`] checks again under the lock).
+fn recorded_spec(dir: &Path, kind: &str) -> Result<SweepSpec> {
+    let run = RunFolder::open(dir).context("cannot resume")?;
+    let meta = Meta::read(&run.meta()).context("cannot resume")?;
+    if meta.spec.kind() != kind {
+        bail!(
+            "cannot resume {}: it is a {} sweep, not a {kind} sweep",
+            dir.display(),
+            meta.spec.kind()
+        );
+    }
+    Ok(meta.spec)
+}
 
-/// Runs a sweep (see the module documentation). Exits the process with status 130 when SIGINT
-/// stops it, after recording the interruption and printing how to resume.
-pub fn run(args: SweepArgs, dirs: &Dirs) -> Result<()> {
-    let spec = match &args.kind {
-        SweepKind::Capacity(a) => {
-            SweepSpec::Capacity(CapacitySpec::from_args(a).map_err(|e| anyhow!(e))?)
-        }
-        SweepKind::Duration(a) => {
-            SweepSpec::Duration(DurationSpec::from_args(a).map_err(|e| anyhow!(e))?)
-        }
-        SweepKind::Threads(_) | SweepKind::Txsize(_) => return scaling::run(&args.kind, dirs),
+/// Runs a sweep (see the module documentation). Exits the process with status 130 (SIGINT) or
+/// 143 (SIGTERM) when a signal stops it, after recording the interruption and printing how to
+/// resume.
+pub fn run(args: SweepArgs) -> Result<()> {
+    let Some(common) = args.kind.common().cloned() else {
+        return scaling::run(&args.kind);
     };
-    let common = args
-        .kind
-        .common()
-        .expect("the RTM sweeps have common options")
-        .clone();
+    let dirs = Dirs {
+        results: common.results.results_dir.clone(),
+        plots: common.plots.plots_dir.clone(),
+    };
+    let recorded = match &common.resume {
+        Some(dir) => Some(recorded_spec(dir, args.kind.name())?),
+        None => None,
+    };
+    let spec = match (&args.kind, recorded) {
+        (SweepKind::Capacity(a), recorded) => {
+            let base = match recorded {
+                Some(SweepSpec::Capacity(s)) => s,
+                _ => CapacitySpec::defaults(),
+            };
+            SweepSpec::Capacity(CapacitySpec::from_args_over(a, &base).map_err(usage)?)
+        }
+        (SweepKind::Duration(a), recorded) => {
+            let base = match recorded {
+                Some(SweepSpec::Duration(s)) => s,
+                _ => DurationSpec::defaults(),
+            };
+            SweepSpec::Duration(DurationSpec::from_args_over(a, &base).map_err(usage)?)
+        }
+        (SweepKind::Threads(_) | SweepKind::Txsize(_), _) => {
+            unreachable!("workload sweeps are run by scaling::run")
+        }
+    };
     if common.mock_hardware {
         eprintln!("warning: --mock-hardware: {}", report::MOCK_BANNER);
         let delay = Duration::from_millis(common.mock_delay_ms.unwrap_or(0));
-        let hw = MockHardware::new(common.seed, delay);
-        execute(hw, &spec, &common, dirs)
+        let hw = MockHardware::new(spec.seed(), delay);
+        execute(hw, &spec, &common, &dirs)
     } else {
         let rtm =
             htm::Rtm::detect().map_err(|e| anyhow!("sweep {}: RTM unusable: {e}", spec.kind()))?;
@@ -72,10 +107,10 @@ pub fn run(args: SweepArgs, dirs: &Dirs) -> Result<()> {
             }
         };
         execute(
-            RtmHardware::new(rtm, max_lines, patterns, common.seed),
+            RtmHardware::new(rtm, max_lines, patterns, spec.seed()),
             &spec,
             &common,
-            dirs,
+            &dirs,
         )
     }
 }
@@ -86,15 +121,18 @@ fn execute<H: Hardware>(
     common: &CommonArgs,
     dirs: &Dirs,
 ) -> Result<()> {
+    // The stop flag first, so a signal during the setup already stops the run cleanly.
+    let stop = crate::signals::install()?;
+    // The machine before pinning, so it records the cores available to the process.
+    let machine = Machine::collect();
     let pinned = runner::pin(common.core)?;
     let setup = Setup {
         spec,
         common,
         dirs,
-        machine: Machine::collect(),
+        machine,
         pinned,
     };
-    let stop = runner::install_sigint()?;
     match spec {
         SweepSpec::Capacity(s) => {
             let total = match &s.sizes {
@@ -150,14 +188,18 @@ struct Setup<'a> {
 }
 
 /// Opens the session, runs it, and ends it: charts and table when complete, a resume hint and
-/// exit status 130 when interrupted. The run folder's path is always the last line on stdout.
+/// exit status 128 + the signal when interrupted. The run folder's path is always the last line
+/// on stdout.
 fn drive<H: Hardware, R: Record>(
     hw: &mut H,
     setup: Setup<'_>,
     total: Option<u64>,
     check: impl Fn(&[R]) -> Result<(), String>,
     body: impl FnOnce(&mut H, &mut session::Session<R>, &Progress) -> Result<Outcome>,
-) -> Result<()> {
+) -> Result<()>
+where
+    SweepSpec: RowSpec<R>,
+{
     let Setup {
         spec,
         common,
@@ -186,15 +228,15 @@ fn drive<H: Hardware, R: Record>(
         }
     };
     match outcome {
-        Outcome::Interrupted => {
+        Outcome::Interrupted(signal) => {
             session::finish(&session.run, &mut session.meta, Status::Interrupted)?;
             eprintln!(
-                "interrupted after {} rows: resume with: {}",
+                "{signal}: interrupted after {} rows: resume with: {}",
                 session.rows.len(),
                 session::resume_command(&dir)
             );
             println!("{}", dir.display());
-            std::process::exit(EXIT_INTERRUPTED);
+            std::process::exit(signal.exit_code());
         }
         Outcome::Complete => {
             session::finish(&session.run, &mut session.meta, Status::Complete)?;
@@ -204,19 +246,33 @@ fn drive<H: Hardware, R: Record>(
     }
 }
 
-/// Draws the charts (unless `--no-plot`) and prints the table, the chart paths and, last, the run
-/// folder's path.
-fn finish_run(dir: &std::path::Path, no_plot: bool, dirs: &Dirs) -> Result<()> {
+/// Prints the table, draws the charts (unless `--no-plot`) and prints their paths and, last, the
+/// run folder's path. The run is complete whatever happens here: a chart that cannot be drawn is
+/// reported (and fails the command) after the table and the folder are printed.
+pub fn finish_run(dir: &Path, no_plot: bool, dirs: &Dirs) -> Result<()> {
     let loaded = crate::results::Loaded::load(dir)?;
-    let charts = if no_plot {
-        Vec::new()
-    } else {
-        crate::plot::draw(&loaded, &dirs.plots)?
-    };
     print!("{}", report::table(&loaded));
-    for c in &charts {
-        println!("chart: {}", c.display());
+    let charts = if no_plot {
+        Ok(Vec::new())
+    } else {
+        crate::plot::draw(&loaded, &dirs.plots)
+    };
+    match charts {
+        Ok(charts) => {
+            for c in &charts {
+                println!("chart: {}", c.display());
+            }
+            println!("{}", dir.display());
+            Ok(())
+        }
+        Err(e) => {
+            println!("{}", dir.display());
+            Err(e.context(format!(
+                "the run is complete and saved in {}, but its charts could not be drawn \
+                 (redraw them with: tmlab plot {})",
+                dir.display(),
+                dir.display()
+            )))
+        }
     }
-    println!("{}", dir.display());
-    Ok(())
 }

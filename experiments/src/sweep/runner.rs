@@ -1,10 +1,9 @@
 //! The measuring loop: pin the thread, ask the planner for the next point, measure it, append its
-//! row, until the plan is finished or SIGINT asks to stop.
+//! row, until the plan is finished or a signal asks to stop.
 //!
-//! SIGINT only sets a flag (the `ctrlc` handler runs on its own thread). The loop reads it before
-//! each point, so the point being measured when the signal arrives is finished and written, and
-//! no row is ever partial. The flag carries no data, so `Relaxed` loads and stores suffice: the
-//! loop needs to see the store eventually, not any memory written before it.
+//! SIGINT and SIGTERM only set a flag ([`crate::signals`]). The loop polls it before each point,
+//! so the point being measured when the first signal arrives is finished and written, and no row
+//! is ever partial. (A second signal stops the process at once, from the signal thread.)
 
 use super::hardware::Hardware;
 use super::plan::{self, CapacityPoint, DurationPoint};
@@ -13,40 +12,38 @@ use crate::kernels::footprint::FootprintSpec;
 use crate::progress::Progress;
 use crate::results::points::PointsWriter;
 use crate::results::{CapacityRow, DurationRow};
+use crate::signals::{Signal, Stop};
 use anyhow::{Context, Result};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How a sweep session ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// Every planned point is recorded.
     Complete,
-    /// SIGINT arrived; the rows so far are complete and the run can be resumed.
-    Interrupted,
-}
-
-static STOP: AtomicBool = AtomicBool::new(false);
-
-/// Installs the SIGINT handler (once per process) and returns the flag it sets.
-pub fn install_sigint() -> Result<&'static AtomicBool> {
-    // Relaxed: see the module documentation; the loop only needs to observe the store.
-    ctrlc::set_handler(|| STOP.store(true, Ordering::Relaxed))
-        .context("cannot install the SIGINT handler")?;
-    Ok(&STOP)
+    /// This signal asked to stop; the rows so far are complete and the run can be resumed.
+    Interrupted(Signal),
 }
 
 /// Pins the calling thread to `core`, or by default to the last core the process may run on (core
 /// 0 usually takes more interrupts). Returns the core, or `None` if pinning is not possible.
 pub fn pin(core: Option<usize>) -> Result<Option<usize>> {
+    // Before this thread's affinity changes (see `Machine::cores_available`).
+    crate::machine::cores_available();
     let Some(ids) = core_affinity::get_core_ids() else {
         eprintln!("warning: cannot list cores; the measuring thread is not pinned");
         return Ok(None);
     };
     let id = match core {
-        Some(c) => *ids.iter().find(|i| i.id == c).with_context(|| {
-            let list: Vec<String> = ids.iter().map(|i| i.id.to_string()).collect();
-            format!("--core {c}: not available (available: {})", list.join(","))
-        })?,
+        Some(c) => match ids.iter().find(|i| i.id == c) {
+            Some(&id) => id,
+            None => {
+                let list: Vec<String> = ids.iter().map(|i| i.id.to_string()).collect();
+                return Err(crate::usage::usage(format!(
+                    "--core {c}: not available (available: {})",
+                    list.join(",")
+                )));
+            }
+        },
         None => match ids.last() {
             Some(&id) => id,
             None => return Ok(None),
@@ -69,7 +66,7 @@ pub fn run_capacity<H: Hardware>(
     spec: &CapacitySpec,
     rows: &mut Vec<CapacityRow>,
     out: &mut PointsWriter<CapacityRow>,
-    stop: &AtomicBool,
+    stop: &Stop,
     progress: &Progress,
 ) -> Result<Outcome> {
     while let Some(CapacityPoint {
@@ -79,9 +76,8 @@ pub fn run_capacity<H: Hardware>(
         rep,
     }) = plan::next_capacity(spec, rows)
     {
-        // Relaxed: see the module documentation.
-        if stop.load(Ordering::Relaxed) {
-            return Ok(Outcome::Interrupted);
+        if let Some(signal) = stop.requested() {
+            return Ok(Outcome::Interrupted(signal));
         }
         let fp = FootprintSpec {
             op,
@@ -113,13 +109,12 @@ pub fn run_duration<H: Hardware>(
     tsc_hz: f64,
     rows: &mut Vec<DurationRow>,
     out: &mut PointsWriter<DurationRow>,
-    stop: &AtomicBool,
+    stop: &Stop,
     progress: &Progress,
 ) -> Result<Outcome> {
     while let Some(DurationPoint { cycles, rep }) = plan::next_duration(spec, rows) {
-        // Relaxed: see the module documentation.
-        if stop.load(Ordering::Relaxed) {
-            return Ok(Outcome::Interrupted);
+        if let Some(signal) = stop.requested() {
+            return Ok(Outcome::Interrupted(signal));
         }
         let tally = hw.duration(cycles, rep, spec.attempts);
         let row = DurationRow::new(cycles, tsc_hz, rep, spec.seed, &tally);

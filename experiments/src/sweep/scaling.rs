@@ -14,22 +14,24 @@
 //! written with `check_ok=false` and its violation, the sweep goes on, and the run exits non-zero
 //! at the end.
 
-use super::args::{DEFAULT_SEED, SweepKind};
-use super::{EXIT_INTERRUPTED, list, runner, session};
+use super::args::SweepKind;
+use super::{list, session};
 use crate::Dirs;
 use crate::backends::{self, BackendSpec};
 use crate::bench::MAX_THREADS;
 use crate::bench::args::{MeasureArgs, Measurement, WorkloadArgs};
 use crate::bench::point;
 use crate::bench::workload::{Knob, WorkloadSpec};
+use crate::dirs::{PlotsDirArg, ResultsDirArg};
 use crate::machine::Machine;
 use crate::progress::Progress;
+use crate::results::validate::RowSpec;
 use crate::results::{Hardware, Status, WorkloadRow};
-use anyhow::{Context, Result, anyhow, bail};
+use crate::usage::usage;
+use anyhow::{Result, bail};
 use clap::Args;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 
 /// Options shared by both workload sweeps.
 #[derive(Args, Debug, Clone)]
@@ -43,8 +45,8 @@ pub struct ScalingArgs {
     pub backends: String,
     /// Thread counts, as a list such as 1,2,4 or 1..8:x2 [default: 1, 2, 4 ... up to the cores
     /// available; at most 1024].
-    #[arg(long, value_name = "LIST")]
-    pub threads: Option<String>,
+    #[arg(long, value_name = "LIST", value_parser = parse_threads)]
+    pub threads: Option<Vec<u64>>,
     /// Repetitions of every point (the charts show their median and min-max) [1 to 1000].
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub reps: u32,
@@ -57,6 +59,12 @@ pub struct ScalingArgs {
     /// Do not draw the charts at the end.
     #[arg(long)]
     pub no_plot: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub results: ResultsDirArg,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub plots: PlotsDirArg,
 }
 
 /// Options of `tmlab sweep threads`.
@@ -82,8 +90,8 @@ pub struct TxsizeArgs {
     #[allow(missing_docs)]
     pub common: ScalingArgs,
     /// Transaction sizes: a list such as 1,2,4, 16..256:16 or 1..512:x2 (at most 65536 each).
-    #[arg(long, value_name = "LIST")]
-    pub sizes: String,
+    #[arg(long, value_name = "LIST", value_parser = parse_sizes)]
+    pub sizes: Vec<u64>,
     /// What a size sets: for array `both` (reads = writes = size), `reads` or `writes`; for gil
     /// `chunk` [default: both for array, chunk for gil].
     #[arg(long, value_enum)]
@@ -142,6 +150,17 @@ pub struct ScalingPoint {
     pub rep: u32,
 }
 
+/// The largest transaction size a `txsize` sweep accepts.
+pub const MAX_SIZE: u64 = 1 << 16;
+
+fn parse_threads(text: &str) -> Result<Vec<u64>, String> {
+    list::parse(text, MAX_THREADS as u64, "threads")
+}
+
+fn parse_sizes(text: &str) -> Result<Vec<u64>, String> {
+    list::parse(text, MAX_SIZE, "as a size")
+}
+
 /// The default thread counts: 1, 2, 4, ... below the available cores, and the core count itself.
 fn default_threads() -> Vec<u64> {
     let cores = workloads::runner::available_cores().len().max(1) as u64;
@@ -154,30 +173,30 @@ fn default_threads() -> Vec<u64> {
 
 impl ScalingSpec {
     /// Validates the command line of a workload sweep; `sizes` is `Some` for `txsize`.
-    pub fn from_args(a: &ScalingArgs, sizes: Option<(&str, Option<Knob>)>) -> Result<ScalingSpec> {
-        let threads = match &a.threads {
-            Some(text) => list::parse(text, "--threads").map_err(anyhow::Error::msg)?,
-            None => default_threads(),
-        };
-        if let Some(&t) = threads.iter().find(|&&t| t > MAX_THREADS as u64) {
-            bail!("--threads {t}: at most {MAX_THREADS} threads");
-        }
+    pub fn from_args(
+        a: &ScalingArgs,
+        sizes: Option<(&[u64], Option<Knob>)>,
+    ) -> Result<ScalingSpec> {
+        let threads = a.threads.clone().unwrap_or_else(default_threads);
         let max_threads = *threads.last().expect("lists are never empty") as usize;
-        let workload = a.workload.spec(max_threads)?;
-        let backends = backends::parse_list(&a.backends)?;
+        let workload = a
+            .workload
+            .spec(max_threads)
+            .map_err(|e| usage(format!("{e:#}")))?;
+        let backends = backends::parse_list(&a.backends).map_err(|e| usage(format!("{e:#}")))?;
         let sizes = match sizes {
             None => None,
-            Some((text, knob)) => {
+            Some((sizes, knob)) => {
                 let knobs = workload.knobs();
                 let Some(&default) = knobs.first() else {
-                    bail!(
+                    return Err(usage(format!(
                         "workload {} has no transaction-size knob: sweep txsize takes array or gil",
                         workload.name()
-                    );
+                    )));
                 };
                 let knob = knob.unwrap_or(default);
                 if !knobs.contains(&knob) {
-                    bail!(
+                    return Err(usage(format!(
                         "--knob {}: workload {} takes {}",
                         super::report::name(&knob),
                         workload.name(),
@@ -186,16 +205,18 @@ impl ScalingSpec {
                             .map(super::report::name)
                             .collect::<Vec<_>>()
                             .join(", ")
-                    );
+                    )));
                 }
-                let sizes = list::parse(text, "--sizes").map_err(anyhow::Error::msg)?;
-                for &s in &sizes {
+                for &s in sizes {
                     workload
                         .with_size(knob, s)
                         .and_then(|w| w.validate(max_threads))
-                        .map_err(|e| anyhow!("--sizes {s}: {e}"))?;
+                        .map_err(|e| usage(format!("--sizes {s}: {e}")))?;
                 }
-                Some(SizeAxis { knob, sizes })
+                Some(SizeAxis {
+                    knob,
+                    sizes: sizes.to_vec(),
+                })
             }
         };
         Ok(ScalingSpec {
@@ -324,7 +345,7 @@ impl ScalingSpec {
 }
 
 /// Runs `tmlab sweep threads|txsize`.
-pub fn run(kind: &SweepKind, dirs: &Dirs) -> Result<()> {
+pub fn run(kind: &SweepKind) -> Result<()> {
     let (common, spec) = match kind {
         SweepKind::Threads(a) => (
             &a.common,
@@ -339,8 +360,11 @@ pub fn run(kind: &SweepKind, dirs: &Dirs) -> Result<()> {
         ),
         _ => unreachable!("only workload sweeps come here"),
     };
+    let dirs = Dirs {
+        results: common.results.results_dir.clone(),
+        plots: common.plots.plots_dir.clone(),
+    };
     let s = spec.scaling().expect("a workload sweep");
-    let _ = DEFAULT_SEED;
     let skipped = s.skipped();
     for k in &skipped {
         let threads: Vec<String> = k.threads.iter().map(u64::to_string).collect();
@@ -355,9 +379,13 @@ pub fn run(kind: &SweepKind, dirs: &Dirs) -> Result<()> {
     if plan.is_empty() {
         bail!("nothing to run: every backend asked for is skipped on this machine");
     }
+    // The stop flag first, so a signal during the setup already stops the run cleanly.
+    let stop = crate::signals::install()?;
+    let machine = Machine::collect();
     let cores = workloads::runner::available_cores();
     let max_threads = *s.threads.last().expect("non-empty") as usize;
-    if max_threads > cores.len().max(1) {
+    let oversubscribed = max_threads > cores.len().max(1);
+    if oversubscribed {
         eprintln!(
             "warning: up to {max_threads} threads on {} cores: threads share cores, so expect \
              preemption inside transactions (recorded in meta.json)",
@@ -365,28 +393,35 @@ pub fn run(kind: &SweepKind, dirs: &Dirs) -> Result<()> {
         );
     }
     let hardware = s.hardware(&skipped);
-    let machine = Machine::collect();
     let check = |rows: &[WorkloadRow]| s.check_rows(&skipped, rows);
     let mut sess = match &common.resume {
-        Some(dir) => session::resume::<WorkloadRow>(dir, &spec, hardware, &machine, None, check)?,
+        Some(dir) => {
+            let sess = session::resume::<WorkloadRow>(dir, &spec, hardware, &machine, None, check)?;
+            if sess.meta.skipped != skipped {
+                bail!(
+                    "cannot resume {}: the backends it skipped differ from those skipped now \
+                     (was the machine's RTM state changed?)",
+                    dir.display()
+                );
+            }
+            sess
+        }
         None => {
             let mut sess =
                 session::start::<WorkloadRow>(&dirs.results, &spec, hardware, machine, None)?;
             sess.meta.skipped = skipped.clone();
-            sess.meta.oversubscribed = max_threads > cores.len().max(1);
+            sess.meta.oversubscribed = oversubscribed;
             sess.meta.write(&sess.run.meta())?;
             sess
         }
     };
     let dir = sess.run.dir.clone();
     eprintln!("run folder: {}", dir.display());
-    let stop = runner::install_sigint()?;
     let progress = Progress::new(Some(plan.len() as u64), sess.rows.len() as u64);
-    let mut outcome = Ok(true);
+    let mut outcome = Ok(None);
     for p in &plan[sess.rows.len()..] {
-        // Relaxed: see `runner`'s module documentation.
-        if stop.load(Ordering::Relaxed) {
-            outcome = Ok(false);
+        if let Some(signal) = stop.requested() {
+            outcome = Ok(Some(signal));
             break;
         }
         let backend = &s.backends[p.backend];
@@ -443,22 +478,22 @@ pub fn run(kind: &SweepKind, dirs: &Dirs) -> Result<()> {
                 session::resume_command(&dir)
             )))
         }
-        Ok(false) => {
+        Ok(Some(signal)) => {
             session::finish(&sess.run, &mut sess.meta, Status::Interrupted)?;
             eprintln!(
-                "interrupted after {} of {} rows: resume with: {}",
+                "{signal}: interrupted after {} of {} rows: resume with: {}",
                 sess.rows.len(),
                 plan.len(),
                 session::resume_command(&dir)
             );
             println!("{}", dir.display());
-            std::process::exit(EXIT_INTERRUPTED);
+            std::process::exit(signal.exit_code());
         }
-        Ok(true) => {
+        Ok(None) => {
             session::finish(&sess.run, &mut sess.meta, Status::Complete)?;
             let failed = sess.rows.iter().filter(|r| !r.check_ok).count();
             drop(sess);
-            super::finish_run(&dir, common.no_plot, dirs)?;
+            super::finish_run(&dir, common.no_plot, &dirs)?;
             if failed > 0 {
                 bail!(
                     "{failed} point(s) failed their workload check (check_ok=false in points.csv)"
@@ -467,7 +502,129 @@ pub fn run(kind: &SweepKind, dirs: &Dirs) -> Result<()> {
             Ok(())
         }
     }
-    .context("sweep")
+}
+
+impl ScalingSpec {
+    /// Checks every bound, so a `meta.json` edited by hand cannot ask for an impossible run.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.backends.is_empty() {
+            return Err("no backends".into());
+        }
+        if self.threads.is_empty() || !self.threads.windows(2).all(|w| w[0] < w[1]) {
+            return Err("threads must be a non-empty increasing list".into());
+        }
+        if let Some(&t) = self
+            .threads
+            .iter()
+            .find(|&&t| t == 0 || t > MAX_THREADS as u64)
+        {
+            return Err(format!("{t} threads is outside 1..={MAX_THREADS}"));
+        }
+        if !(1..=1000).contains(&self.reps) {
+            return Err(format!("reps {} is outside 1..=1000", self.reps));
+        }
+        let max_threads = *self.threads.last().expect("checked") as usize;
+        self.workload
+            .validate(max_threads)
+            .map_err(|e| e.to_string())?;
+        if let Some(axis) = &self.sizes {
+            if axis.sizes.is_empty() || !axis.sizes.windows(2).all(|w| w[0] < w[1]) {
+                return Err("sizes must be a non-empty increasing list".into());
+            }
+            for &s in &axis.sizes {
+                self.workload
+                    .with_size(axis.knob, s)
+                    .and_then(|w| w.validate(max_threads))
+                    .map_err(|e| format!("size {s}: {e}"))?;
+            }
+        }
+        self.measurement.validate()
+    }
+
+    /// Checks one row against the spec (see [`RowSpec`]); `skipped` are the backends not run.
+    fn admit_row(&self, skipped: &[Skipped], r: &WorkloadRow) -> Result<String, String> {
+        if r.workload != self.workload.name() {
+            return Err(format!(
+                "workload {} is not this run's {}",
+                r.workload,
+                self.workload.name()
+            ));
+        }
+        if !self.backends.iter().any(|b| b.name == r.backend) {
+            return Err(format!(
+                "backend {} is not among this run's backends",
+                r.backend
+            ));
+        }
+        let threads = u64::from(r.threads);
+        if !self.threads.contains(&threads) {
+            return Err(format!(
+                "{threads} threads is not among this run's thread counts"
+            ));
+        }
+        if let Some(s) = skipped
+            .iter()
+            .find(|s| s.backend == r.backend && s.threads.contains(&threads))
+        {
+            return Err(format!(
+                "{} at {threads} threads was not run here ({})",
+                r.backend, s.reason
+            ));
+        }
+        match (&self.sizes, r.size) {
+            (None, None) => {}
+            (Some(axis), Some(s)) if axis.sizes.contains(&s) => {}
+            (Some(_), Some(s)) => return Err(format!("size {s} is not among this run's sizes")),
+            (Some(_), None) => return Err("the size is missing in a txsize run".into()),
+            (None, Some(s)) => return Err(format!("size {s} in a threads run")),
+        }
+        if r.rep >= self.reps {
+            return Err(format!(
+                "rep {} is beyond this run's {} repetitions",
+                r.rep, self.reps
+            ));
+        }
+        let seed = point::point_seed(self.seed, r.rep);
+        if r.seed != seed {
+            return Err(format!(
+                "seed {} is not this run's seed {seed} for rep {}",
+                r.seed, r.rep
+            ));
+        }
+        let workload = self.workload_at(r.size).map_err(|e| e.to_string())?;
+        let mut expected = r.clone();
+        workload.fill(&mut expected);
+        if expected != *r {
+            return Err(format!(
+                "its workload parameters are not this run's ({})",
+                workload.describe()
+            ));
+        }
+        Ok(format!(
+            "{} {} threads{} rep {}",
+            r.backend,
+            r.threads,
+            r.size.map_or(String::new(), |s| format!(" size {s}")),
+            r.rep
+        ))
+    }
+}
+
+impl RowSpec<WorkloadRow> for (&ScalingSpec, &[Skipped]) {
+    fn admit(&self, r: &WorkloadRow, _machine: &Machine) -> Result<String, String> {
+        self.0.admit_row(self.1, r)
+    }
+}
+
+/// A whole-run spec admits the rows of workload sweeps only (what [`session::resume`] needs; the
+/// plan check there refuses rows of skipped backends).
+impl RowSpec<WorkloadRow> for super::spec::SweepSpec {
+    fn admit(&self, r: &WorkloadRow, _machine: &Machine) -> Result<String, String> {
+        match self.scaling() {
+            Some(s) => s.admit_row(&[], r),
+            None => Err(format!("a workload row in a {} run", self.kind())),
+        }
+    }
 }
 
 #[cfg(test)]

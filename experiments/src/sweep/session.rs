@@ -1,16 +1,28 @@
-//! Opening a run: a new run folder, or an interrupted one to finish with `--resume`.
+//! Opening a run: a new run folder, or an interrupted or killed one to finish with `--resume`.
+//!
+//! Every session owns its folder for as long as it is open: [`start`] and [`resume`] take the
+//! folder's lock ([`crate::results::lock`]) before they write or read anything, keep it in the
+//! [`Session`], and the kernel releases it when the process ends, however it ends. A second
+//! writer is therefore refused while the first lives, and a folder whose status still says
+//! `running` but whose lock is free was killed. Both also register the "abort now" hook of
+//! [`crate::signals`] (a second Ctrl-C or SIGTERM records `status: interrupted` and prints the
+//! resume command before the process exits), so every sweep kind that opens its folder here gets
+//! the lock and the signal handling without further code.
 //!
 //! A new run gets a folder that did not exist before (see [`crate::run_dir`]), a `meta.json` with
 //! status `running`, and a `points.csv` holding only the header. A resumed run must be an existing
-//! run folder whose status is not `complete`, measured by the same kind of hardware on the same
-//! host and CPU, with exactly the same sweep parameters, and whose rows are exactly what the
-//! planner would have run so far; anything else is refused with the reason.
+//! run folder whose status is not `complete` and that no live process owns, measured by the same
+//! kind of hardware on the same host and CPU, with the same sweep parameters, whose rows all
+//! belong to its spec ([`crate::results::validate`]) and are exactly what the planner would have
+//! run so far; anything else is refused with the reason.
 
 use super::spec::SweepSpec;
 use crate::machine::Machine;
-use crate::results::points::{PointsWriter, read_points};
+use crate::results::points::{PointsWriter, read_points_from};
 use crate::results::rows::Record;
-use crate::results::{Hardware, Meta, RunFolder, Status, meta};
+use crate::results::validate::{RowSpec, check_rows};
+use crate::results::{Hardware, Meta, OwnerLock, ResultsError, RunFolder, Status, meta};
+use crate::signals::{self, AbortGuard, Signal};
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 use std::time::SystemTime;
@@ -25,6 +37,42 @@ pub struct Session<R> {
     pub rows: Vec<R>,
     /// Appends further rows.
     pub writer: PointsWriter<R>,
+    /// Ownership of the folder, released when the session is dropped (or the process ends).
+    _owner: OwnerLock,
+    /// The abort-now hook for this folder, unregistered when the session is dropped.
+    _abort: AbortGuard,
+}
+
+/// Registers the abort-now hook of the run in `run`: if `meta.json` still says `running`, record
+/// `interrupted` with the end time, then print what is kept, the resume command and (last on
+/// stdout) the folder.
+fn abort_hook(run: &RunFolder) -> Result<AbortGuard> {
+    let run = run.clone();
+    let stop = signals::install()?;
+    Ok(stop.on_abort(move |sig: Signal| {
+        let rows = std::fs::read_to_string(run.points())
+            .map_or(0, |t| t.lines().count().saturating_sub(1));
+        match Meta::read(&run.meta()) {
+            Ok(mut m) if m.status == Status::Running => {
+                m.status = Status::Interrupted;
+                m.ended = Some(crate::run_dir::rfc3339(SystemTime::now()));
+                match m.write(&run.meta()) {
+                    Ok(()) => eprintln!(
+                        "{sig}: stopped at once; the point being measured is lost, the {rows} \
+                         finished rows are kept: resume with: {}",
+                        resume_command(&run.dir)
+                    ),
+                    Err(e) => eprintln!("{sig}: stopped at once; cannot record it: {e}"),
+                }
+            }
+            Ok(m) => eprintln!(
+                "{sig}: stopped at once (the run was already recorded as {:?})",
+                m.status
+            ),
+            Err(e) => eprintln!("{sig}: stopped at once; cannot record it: {e}"),
+        }
+        println!("{}", run.dir.display());
+    }))
 }
 
 /// Creates a new run folder under `root`.
@@ -42,6 +90,8 @@ pub fn start<R: Record>(
         Hardware::Software => spec.kind().to_string(),
     };
     let run = RunFolder::new(crate::run_dir::create(root, &kind, &machine.hostname, now)?);
+    let mut lock = run.acquire()?;
+    lock.record_pid()?;
     let meta = Meta {
         format: meta::FORMAT,
         hardware,
@@ -57,15 +107,19 @@ pub fn start<R: Record>(
     };
     meta.write(&run.meta())?;
     let writer = PointsWriter::create(&run.points())?;
+    let abort = abort_hook(&run)?;
     Ok(Session {
         run,
         meta,
         rows: Vec::new(),
         writer,
+        _owner: lock,
+        _abort: abort,
     })
 }
 
-/// Re-opens the run in `dir` to finish it; `check` verifies the rows against the plan.
+/// Re-opens the run in `dir` to finish it, taking its lock first; `check` verifies the rows
+/// against the plan (after every row was checked against the spec).
 pub fn resume<R: Record>(
     dir: &Path,
     spec: &SweepSpec,
@@ -73,12 +127,27 @@ pub fn resume<R: Record>(
     machine: &Machine,
     pinned_core: Option<usize>,
     check: impl Fn(&[R]) -> Result<(), String>,
-) -> Result<Session<R>> {
-    let run = RunFolder::open(dir).context("cannot resume")?;
-    let mut meta = Meta::read(&run.meta()).context("cannot resume")?;
+) -> Result<Session<R>>
+where
+    SweepSpec: RowSpec<R>,
+{
     let shown = dir.display();
-    if meta.status == Status::Complete {
-        bail!("cannot resume {shown}: the run is already complete");
+    let run = RunFolder::open(dir).context("cannot resume")?;
+    let mut lock = match run.acquire() {
+        Ok(lock) => lock,
+        Err(e @ ResultsError::Busy { .. }) => bail!("cannot resume: {e}"),
+        Err(e) => return Err(e).context("cannot resume"),
+    };
+    let mut meta = Meta::read(&run.meta()).context("cannot resume")?;
+    match meta.status {
+        Status::Complete => bail!("cannot resume {shown}: the run is already complete"),
+        // We hold the lock, so whoever wrote `running` is gone.
+        Status::Running => eprintln!(
+            "note: {}: {}; resuming it",
+            shown,
+            crate::results::RunState::Killed.sentence()
+        ),
+        Status::Interrupted => {}
     }
     if meta.hardware != hardware {
         bail!(
@@ -97,7 +166,7 @@ pub fn resume<R: Record>(
     let diffs = meta.spec.differences(spec);
     if !diffs.is_empty() {
         bail!(
-            "cannot resume {shown}: its parameters differ from this command's (folder vs. command):\n  {}",
+            "cannot resume {shown}: its parameters differ from this command's (folder vs. command):\n  {}\n(give --resume DIR alone to continue with the recorded parameters)",
             diffs.join("\n  ")
         );
     }
@@ -110,20 +179,29 @@ pub fn resume<R: Record>(
             machine.cpu_label()
         );
     }
-    let (writer, dropped) = PointsWriter::<R>::append_to(&run.points()).context("cannot resume")?;
-    if dropped > 0 {
-        eprintln!(
-            "warning: dropped an incomplete last line ({dropped} bytes) of {}",
-            run.points().display()
-        );
-    }
-    let rows = read_points::<R>(&run.points()).context("cannot resume")?;
+    // Everything is checked before anything is written: the rows (all but a torn last line,
+    // which only a process killed inside `write` leaves) against the spec, then against the plan.
+    let points = run.points();
+    let text = std::fs::read(&points)
+        .map_err(ResultsError::io(&points))
+        .context("cannot resume")?;
+    let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let numbered = read_points_from::<R>(&text[..complete], &points).context("cannot resume")?;
+    check_rows::<R, _>(spec, &meta.machine, &numbered, &points).context("cannot resume")?;
+    let rows: Vec<R> = numbered.into_iter().map(|(_, r)| r).collect();
     check(&rows).map_err(|e| {
         anyhow::anyhow!(
             "cannot resume {shown}: {} does not follow this sweep's plan: {e}",
-            run.points().display()
+            points.display()
         )
     })?;
+    let (writer, dropped) = PointsWriter::<R>::append_to(&points).context("cannot resume")?;
+    if dropped > 0 {
+        eprintln!(
+            "warning: dropped an incomplete last line ({dropped} bytes) of {}",
+            points.display()
+        );
+    }
     meta.resumes.push(meta::Resume {
         started: crate::run_dir::rfc3339(SystemTime::now()),
         command: std::env::args().collect(),
@@ -131,14 +209,18 @@ pub fn resume<R: Record>(
         rows_before: rows.len(),
         pinned_core,
     });
+    lock.record_pid()?;
     meta.status = Status::Running;
     meta.ended = None;
     meta.write(&run.meta())?;
+    let abort = abort_hook(&run)?;
     Ok(Session {
         run,
         meta,
         rows,
         writer,
+        _owner: lock,
+        _abort: abort,
     })
 }
 

@@ -1,0 +1,688 @@
+//! The CLI under misuse: a table of malformed inputs across every command (flags, values, result
+//! and chart folders that are missing, not run folders, corrupted, torn, duplicated, foreign or
+//! unwritable), each run through the real binary with a timeout. Every case must:
+//!
+//! - exit with its expected status (2 for a bad command line or value, 1 for a refused or failed
+//!   command), never 101 (a panic) and never hang (20 s timeout);
+//! - say what is wrong (a fragment of the message is checked);
+//! - change no existing file and create none under the fixture folder.
+//!
+//! `TMLAB_MISUSE_TABLE=PATH cargo test -p tmlab-experiments --test misuse` also writes the
+//! markdown table `input | exit | message` to PATH (`TMLAB_MISUSE_TABLE=1` prints it; run with
+//! `-- --nocapture` to see it).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tmlab");
+
+/// Every file under `root` with its contents.
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.clone(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Runs `tmlab args` with a timeout; returns (exit code, stderr).
+fn run(args: &[String], timeout: Duration) -> (Option<i32>, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("TMLAB_NO_RTM", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        use std::io::Read;
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{args:?}: still running after {timeout:?} (a hang)");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    (status.code(), reader.join().unwrap())
+}
+
+/// The fixture: real run folders made by the binary (mock hardware), and damaged copies.
+struct Fixture {
+    root: PathBuf,
+    good: PathBuf,
+    duration: PathBuf,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let root = std::env::temp_dir().join(format!("tmlab-misuse-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        let make = |args: &[&str]| -> PathBuf {
+            let out = Command::new(BIN)
+                .args(args)
+                .arg("--results-dir")
+                .arg(root.join("made"))
+                .args([
+                    "--mock-hardware",
+                    "--no-plot",
+                    "--reps",
+                    "2",
+                    "--attempts",
+                    "10",
+                ])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let text = String::from_utf8(out.stdout).unwrap();
+            PathBuf::from(text.lines().last().unwrap())
+        };
+        let good = make(&["sweep", "capacity", "--sizes", "1,2,4"]);
+        let duration = make(&["sweep", "duration", "--cycles", "1000,2000"]);
+        std::fs::create_dir_all(root.join("empty")).unwrap();
+        std::fs::write(root.join("file"), "a file").unwrap();
+        Fixture {
+            root,
+            good,
+            duration,
+        }
+    }
+
+    /// A copy of `from` named `name`, its meta.json and points.csv passed through `edit`.
+    fn variant(
+        &self,
+        from: &Path,
+        name: &str,
+        edit: impl Fn(String, String) -> (String, String),
+    ) -> String {
+        let dir = self.root.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let meta = std::fs::read_to_string(from.join("meta.json")).unwrap();
+        let points = std::fs::read_to_string(from.join("points.csv")).unwrap();
+        let (meta, points) = edit(meta, points);
+        std::fs::write(dir.join("meta.json"), meta).unwrap();
+        if !points.is_empty() {
+            std::fs::write(dir.join("points.csv"), points).unwrap();
+        }
+        std::fs::copy(from.join(".lock"), dir.join(".lock")).unwrap();
+        dir.display().to_string()
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.root.join(name).display().to_string()
+    }
+}
+
+/// Replaces the first occurrence of `from` (which must occur) by `to`.
+fn sub(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "{from:?} not in {text}");
+    text.replacen(from, to, 1)
+}
+
+/// The `n`-th data row (1-based) of a points.csv.
+fn data_row(points: &str, n: usize) -> String {
+    points.lines().nth(n).unwrap().to_string()
+}
+
+fn interrupted(meta: String) -> String {
+    sub(
+        &meta,
+        r#""status": "complete""#,
+        r#""status": "interrupted""#,
+    )
+}
+
+struct Case {
+    args: Vec<String>,
+    exit: i32,
+    fragment: String,
+}
+
+#[test]
+fn malformed_inputs_are_refused_cleanly() {
+    let f = Fixture::new();
+    let good = f.good.display().to_string();
+    let int = |name: &str, edit: &dyn Fn(String) -> String| {
+        f.variant(&f.good, name, |m, p| (edit(interrupted(m)), p))
+    };
+    let rows =
+        |name: &str, edit: &dyn Fn(String) -> String| f.variant(&f.good, name, |m, p| (m, edit(p)));
+    let resumable = int("resumable", &|m| m);
+    let corrupt = f.variant(&f.good, "corrupt-meta", |_, p| {
+        ("{\"format\": 1,".into(), p)
+    });
+    let tsc0 = int("tsc0", &|m| {
+        let at = m.find("\"tsc_hz\": ").unwrap() + "\"tsc_hz\": ".len();
+        let end = at + m[at..].find(',').unwrap();
+        format!("{}0{}", &m[..at], &m[end..])
+    });
+    let huge = int("huge-spec", &|m| {
+        sub(
+            &m,
+            r#""list": [
+        1,
+        2,
+        4
+      ]"#,
+            r#""refine": {"max_lines": 18446744073709551615}"#,
+        )
+    });
+    let format2 = int("format2", &|m| sub(&m, r#""format": 1"#, r#""format": 2"#));
+    let rtm = int("rtm-run", &|m| {
+        sub(&m, r#""hardware": "mock""#, r#""hardware": "rtm""#)
+    });
+    let foreign_size = rows("foreign-size", &|p| {
+        sub(
+            &p,
+            &format!("\n{}", data_row(&p, 1)),
+            &format!("\n{}", data_row(&p, 1).replacen(",1,", ",3,", 1)),
+        )
+    });
+    let foreign_size_int = f.variant(&f.good, "foreign-size-resume", |m, p| {
+        (
+            interrupted(m),
+            sub(
+                &p,
+                &format!("\n{}", data_row(&p, 1)),
+                &format!("\n{}", data_row(&p, 1).replacen(",1,", ",3,", 1)),
+            ),
+        )
+    });
+    let pattern = rows("foreign-pattern", &|p| {
+        sub(&p, "\nwrite,seq,", "\nwrite,random,")
+    });
+    let cold = rows("cold-row", &|p| {
+        sub(&p, "\nwrite,seq,1,warm,", "\nwrite,seq,1,cold,")
+    });
+    let dup = rows("duplicate", &|p| format!("{p}{}\n", data_row(&p, 4)));
+    let dup_int = f.variant(&f.good, "duplicate-resume", |m, p| {
+        (interrupted(m), format!("{p}{}\n", data_row(&p, 4)))
+    });
+    let rep = rows("rep-beyond", &|p| {
+        let r = data_row(&p, 2);
+        let parts: Vec<&str> = r.split(',').collect();
+        let mut bad = parts.clone();
+        bad[4] = "5";
+        sub(&p, &r, &bad.join(","))
+    });
+    let seed = rows("other-seed", &|p| {
+        let r = data_row(&p, 1);
+        let mut parts: Vec<String> = r.split(',').map(String::from).collect();
+        parts[5] = "7".into();
+        sub(&p, &r, &parts.join(","))
+    });
+    let header = rows("bad-header", &|p| {
+        sub(&p, "op,pattern,lines", "op,layout,lines")
+    });
+    let torn = rows("torn-middle", &|p| {
+        let r = data_row(&p, 2);
+        sub(&p, &r, &r[..r.len() / 2])
+    });
+    let sum = rows("bad-sum", &|p| {
+        let r = data_row(&p, 1);
+        let mut parts: Vec<String> = r.split(',').map(String::from).collect();
+        parts[7] = "11".into();
+        sub(&p, &r, &parts.join(","))
+    });
+    let no_points = f.variant(&f.good, "no-points", |m, _| (m, String::new()));
+    let header_only = rows("header-only", &|p| {
+        format!("{}\n", p.lines().next().unwrap())
+    });
+    let us = f.variant(&f.duration, "us-mismatch", |m, p| {
+        let r = data_row(&p, 1);
+        let mut parts: Vec<String> = r.split(',').map(String::from).collect();
+        parts[1] = "99".into();
+        (m, sub(&p, &r, &parts.join(",")))
+    });
+    let cycles = f.variant(&f.duration, "foreign-cycles", |m, p| {
+        (m, sub(&p, "\n1000,", "\n1500,"))
+    });
+
+    let under_file = f.root.join("file").join("sub").display().to_string();
+    let proc_dir = "/proc/tmlab-misuse/x".to_string();
+    let results = f.path("results");
+    let plots = f.path("plots");
+    let cap = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "sweep",
+            "capacity",
+            "--mock-hardware",
+            "--no-plot",
+            "--results-dir",
+            &results,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let dur = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "sweep",
+            "duration",
+            "--mock-hardware",
+            "--no-plot",
+            "--results-dir",
+            &results,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let plot = |dir: &str| -> Vec<String> {
+        vec![
+            "plot".into(),
+            dir.into(),
+            "--plots-dir".into(),
+            plots.clone(),
+        ]
+    };
+    let resume = |dir: &str| cap(&["--resume", dir]);
+    let words = |w: &[&str]| -> Vec<String> { w.iter().map(|s| s.to_string()).collect() };
+    let case = |args: Vec<String>, exit: i32, fragment: &str| Case {
+        args,
+        exit,
+        fragment: fragment.to_string(),
+    };
+
+    let cases = vec![
+        // The command line itself.
+        case(words(&[]), 2, "Usage: tmlab"),
+        case(words(&["bogus"]), 2, "unrecognized subcommand 'bogus'"),
+        case(words(&["sweep"]), 2, "Usage: tmlab sweep"),
+        case(
+            words(&["sweep", "threads"]),
+            2,
+            "required arguments were not provided",
+        ),
+        case(words(&["plot"]), 2, "<DIR>"),
+        case(
+            words(&["probe", "--format", "yaml"]),
+            2,
+            "invalid value 'yaml'",
+        ),
+        case(
+            words(&["probe", "--attempts", "9"]),
+            2,
+            "9 is not in 10..=1000000",
+        ),
+        case(
+            words(&["probe", "--attempts", "1000001"]),
+            2,
+            "1000001 is not in 10..=1000000",
+        ),
+        case(
+            words(&["probe", "--max-read-lines", "16777217"]),
+            2,
+            "16777217 is not in 1..=16777216",
+        ),
+        case(
+            words(&["probe", "--max-write-lines", "0"]),
+            2,
+            "0 is not in 1..=16777216",
+        ),
+        case(
+            words(&["probe", "--max-duration-us", "10000001"]),
+            2,
+            "10000001 is not in 1..=10000000",
+        ),
+        case(
+            words(&["probe", "--core", "18446744073709551615"]),
+            2,
+            "--core 18446744073709551615: not available",
+        ),
+        case(
+            words(&["probe", "--core", "-1"]),
+            2,
+            "unexpected argument '-1'",
+        ),
+        case(
+            words(&["probe", "--plots-dir", "x"]),
+            2,
+            "unexpected argument '--plots-dir'",
+        ),
+        case(
+            words(&["plot", &good, "--results-dir", "x"]),
+            2,
+            "unexpected argument '--results-dir'",
+        ),
+        // Sweep values: every bound.
+        case(
+            cap(&["--sizes", "2,1..18446744073709551615"]),
+            2,
+            "18446744073709551615 lines is above the limit of 16777216 lines",
+        ),
+        case(
+            cap(&["--sizes", "1..16777216"]),
+            2,
+            "has 16777216 values; at most 100000 are allowed",
+        ),
+        case(cap(&["--sizes", "16777217"]), 2, "above the limit"),
+        case(cap(&["--sizes", "0,4"]), 2, "values must be at least 1"),
+        case(cap(&["--sizes", "4,,8"]), 2, "has an empty item"),
+        case(cap(&["--sizes", "10..1"]), 2, "inverted range"),
+        case(cap(&["--sizes", ""]), 2, "the list is empty"),
+        case(cap(&["--sizes", "1..8:0"]), 2, "steps must be at least 1"),
+        case(
+            cap(&["--sizes", "one"]),
+            2,
+            "\"one\" is not a positive whole number",
+        ),
+        case(
+            cap(&["--pattern", "same-set", "--sizes", "2000000"]),
+            2,
+            "needs a 7812 MiB buffer; the limit is 4096 MiB",
+        ),
+        case(
+            cap(&[
+                "--op",
+                "read,write,mixed",
+                "--pattern",
+                "seq,random,same-set",
+                "--sizes",
+                "1..100000",
+                "--reps",
+                "20",
+            ]),
+            2,
+            "plan 18000000 rows",
+        ),
+        case(
+            cap(&["--max-lines", "16777217"]),
+            2,
+            "16777217 is not in 1..=16777216",
+        ),
+        case(cap(&["--max-lines", "0"]), 2, "0 is not in 1..=16777216"),
+        case(cap(&["--attempts", "0"]), 2, "0 is not in 1..=10000000"),
+        case(
+            cap(&["--attempts", "10000001"]),
+            2,
+            "10000001 is not in 1..=10000000",
+        ),
+        case(cap(&["--reps", "1001"]), 2, "1001 is not in 1..=1000"),
+        case(cap(&["--reps", "0"]), 2, "0 is not in 1..=1000"),
+        case(cap(&["--seed", "-1"]), 2, "unexpected argument '-1'"),
+        case(cap(&["--seed", "x"]), 2, "invalid value 'x' for '--seed"),
+        case(cap(&["--op", "scan"]), 2, "invalid value 'scan'"),
+        case(
+            cap(&["--warm", "--cold"]),
+            2,
+            "'--warm' cannot be used with '--cold'",
+        ),
+        case(cap(&["--sizes", "4", "--refine"]), 2, "cannot be used with"),
+        case(
+            cap(&["--sizes", "4", "--max-lines", "8"]),
+            2,
+            "cannot be used with",
+        ),
+        case(
+            cap(&["--core", "18446744073709551615", "--sizes", "1"]),
+            2,
+            "--core 18446744073709551615: not available",
+        ),
+        case(
+            cap(&["--mock-delay-ms", "60001"]),
+            2,
+            "60001 is not in 0..=60000",
+        ),
+        case(
+            words(&["sweep", "capacity", "--mock-delay-ms", "5"]),
+            2,
+            "--mock-hardware",
+        ),
+        case(
+            dur(&["--max-cycles", "18446744073709551615"]),
+            2,
+            "18446744073709551615 is not in 1..=68719476736",
+        ),
+        case(
+            dur(&["--min-cycles", "0"]),
+            2,
+            "0 is not in 1..=68719476736",
+        ),
+        case(
+            dur(&["--min-cycles", "9", "--max-cycles", "8"]),
+            2,
+            "--min-cycles 9 is above --max-cycles 8",
+        ),
+        case(dur(&["--steps-per-octave", "65"]), 2, "65 is not in 1..=64"),
+        case(dur(&["--steps-per-octave", "0"]), 2, "0 is not in 1..=64"),
+        case(
+            dur(&["--cycles", "68719476737"]),
+            2,
+            "68719476737 cycles is above the limit",
+        ),
+        case(dur(&["--cycles", "5..1"]), 2, "inverted range"),
+        case(
+            dur(&["--cycles", "1000", "--min-cycles", "5"]),
+            2,
+            "cannot be used with",
+        ),
+        // Folders a sweep cannot create.
+        case(
+            words(&[
+                "sweep",
+                "capacity",
+                "--mock-hardware",
+                "--sizes",
+                "1",
+                "--results-dir",
+                &under_file,
+            ]),
+            1,
+            "cannot create the results folder",
+        ),
+        case(
+            words(&[
+                "sweep",
+                "capacity",
+                "--mock-hardware",
+                "--sizes",
+                "1",
+                "--results-dir",
+                &proc_dir,
+            ]),
+            1,
+            "cannot create the results folder",
+        ),
+        case(
+            words(&[
+                "sweep",
+                "capacity",
+                "--sizes",
+                "1",
+                "--results-dir",
+                &results,
+            ]),
+            1,
+            "RTM unusable",
+        ),
+        // --resume of folders that cannot be resumed.
+        case(resume(&f.path("missing")), 1, "no such folder"),
+        case(
+            resume(&f.path("empty")),
+            1,
+            "not a tmlab run folder (no meta.json)",
+        ),
+        case(resume(&f.path("file")), 1, "a file, not a run folder"),
+        case(resume(&good), 1, "the run is already complete"),
+        case(resume(&corrupt), 1, "meta.json: EOF while parsing"),
+        case(resume(&tsc0), 1, "machine.tsc_hz is 0"),
+        case(
+            resume(&huge),
+            1,
+            "spec: --max-lines 18446744073709551615 is outside 1..=16777216",
+        ),
+        case(resume(&format2), 1, "layout format 2"),
+        case(resume(&rtm), 1, "it was run with hardware Rtm"),
+        case(
+            words(&[
+                "sweep",
+                "duration",
+                "--mock-hardware",
+                "--resume",
+                &resumable,
+            ]),
+            1,
+            "it is a capacity sweep, not a duration sweep",
+        ),
+        case(
+            cap(&["--resume", &resumable, "--attempts", "20"]),
+            1,
+            "attempts: 10 vs. 20",
+        ),
+        case(
+            cap(&["--resume", &resumable, "--op", "read"]),
+            1,
+            "ops: [\"write\"] vs. [\"read\"]",
+        ),
+        case(
+            resume(&foreign_size_int),
+            1,
+            "line 2: not a row of this run: footprint 3 lines is not in this run's --sizes",
+        ),
+        case(
+            resume(&dup_int),
+            1,
+            "duplicate row: write seq 2 lines rep 1 is already on line 5",
+        ),
+        // tmlab plot of folders whose rows do not belong to their run.
+        case(plot(&f.path("missing")), 1, "no such folder"),
+        case(plot(&f.path("empty")), 1, "not a tmlab run folder"),
+        case(plot(&corrupt), 1, "meta.json: EOF while parsing"),
+        case(plot(&tsc0), 1, "machine.tsc_hz is 0"),
+        case(
+            plot(&foreign_size),
+            1,
+            "line 2: not a row of this run: footprint 3 lines is not in this run's --sizes",
+        ),
+        case(
+            plot(&pattern),
+            1,
+            "pattern random is not among this run's patterns (seq)",
+        ),
+        case(plot(&cold), 1, "warm is cold but this run is warm"),
+        case(
+            plot(&dup),
+            1,
+            "line 8: duplicate row: write seq 2 lines rep 1 is already on line 5",
+        ),
+        case(plot(&rep), 1, "rep 5 is beyond this run's 2 repetitions"),
+        case(plot(&seed), 1, "seed 7 is not this run's seed"),
+        case(plot(&header), 1, "line 1: unexpected header"),
+        case(plot(&torn), 1, "points.csv: line 3:"),
+        case(plot(&sum), 1, "commits (11) + aborts"),
+        case(plot(&no_points), 1, "points.csv"),
+        case(plot(&header_only), 1, "points.csv has no rows"),
+        case(plot(&us), 1, "us 99 does not match 1000 cycles"),
+        case(
+            plot(&cycles),
+            1,
+            "1500 cycles is not one of this run's durations",
+        ),
+        case(
+            words(&["plot", &good, "--plots-dir", &under_file]),
+            1,
+            "cannot create",
+        ),
+        case(
+            words(&["plot", &good, "--plots-dir", &proc_dir]),
+            1,
+            "cannot create",
+        ),
+    ];
+
+    let before = snapshot(&f.root);
+    let mut table = String::from("| input | exit | message |\n|---|---|---|\n");
+    let mut failures = Vec::new();
+    let shown = |s: &str| s.replace(&f.root.display().to_string(), "F");
+    for c in &cases {
+        let (code, err) = run(&c.args, Duration::from_secs(20));
+        let message = err
+            .lines()
+            .find(|l| l.starts_with("error"))
+            .or_else(|| err.lines().next())
+            .unwrap_or("")
+            .to_string();
+        let input = format!(
+            "tmlab {}",
+            c.args
+                .iter()
+                .map(|a| if a.is_empty() {
+                    "\"\"".to_string()
+                } else {
+                    a.clone()
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        table += &format!(
+            "| `{}` | {} | {} |\n",
+            shown(&input).replace('|', "\\|"),
+            code.map_or("signal".into(), |c| c.to_string()),
+            shown(&message).replace('|', "\\|")
+        );
+        if code == Some(101) || err.contains("panicked") {
+            failures.push(format!("{input}: PANIC\n{err}"));
+        } else if code != Some(c.exit) {
+            failures.push(format!(
+                "{input}: exit {code:?}, expected {}\n{err}",
+                c.exit
+            ));
+        } else if !err.contains(&c.fragment) {
+            failures.push(format!("{input}: stderr lacks {:?}\n{err}", c.fragment));
+        }
+        let after = snapshot(&f.root);
+        if after != before {
+            let changed: Vec<_> = after
+                .keys()
+                .chain(before.keys())
+                .filter(|k| after.get(*k) != before.get(*k))
+                .collect();
+            failures.push(format!("{input}: changed or created {changed:?}"));
+            break;
+        }
+    }
+    match std::env::var("TMLAB_MISUSE_TABLE").as_deref() {
+        Ok("1") => println!("{table}"),
+        Ok(path) if !path.is_empty() => std::fs::write(path, &table).unwrap(),
+        _ => {}
+    }
+    assert!(cases.len() >= 40);
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+    std::fs::remove_dir_all(&f.root).unwrap();
+}
