@@ -53,8 +53,10 @@ impl<'m> FlatNesting<'m> {
     /// # Safety
     /// Every critical section and transaction that runs with this speculator (through every
     /// mutex or backend given it, and every copy of it) must run on one thread at a time, and no
-    /// other thread may access, during one of them, memory that it accesses. The model gives no
-    /// isolation at all, and elision relies on the speculator for mutual exclusion.
+    /// other thread may access, during one of them, memory that it accesses: the model gives no
+    /// isolation at all, and elision relies on the speculator for mutual exclusion. And every
+    /// write such a section makes that must not survive an abort must be to a word of `memory`
+    /// (the model undoes no other write).
     pub unsafe fn new(memory: &'m [TWord]) -> Self {
         FlatNesting { memory }
     }
@@ -106,10 +108,10 @@ impl Drop for Level {
 // body that runs to completion took effect atomically with respect to every other attempt and
 // every lock holder (there are none meanwhile): `Ok` is only returned then. `Err` is only returned
 // after an abort, whose writes to `memory` are restored from the snapshot taken at the outermost
-// begin; tests keep what they check in `memory`, and anything else a body wrote is left as a
-// panic would leave it (the abort unwinds like one), which is all memory safety requires.
-// `Err(code)` from a body and `abort_attempt(code)` both end the outermost attempt with an
-// explicit status carrying `code`, and `abort_attempt` never returns inside a body.
+// begin, and `new`'s contract says no other write needs undoing; the frames between the abort and
+// the outermost begin are unwound, so their drop guards run, as for a panic. `Err(code)` from a
+// body and `abort_attempt(code)` both end the outermost attempt with an explicit status carrying
+// `code`, and `abort_attempt` never returns inside a body (it unwinds).
 unsafe impl Speculator for FlatNesting<'_> {
     fn speculate<R>(self, body: impl FnOnce() -> Result<R, u8>) -> Result<R, AbortStatus> {
         if self.in_transaction() {
