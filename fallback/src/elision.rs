@@ -100,7 +100,7 @@ pub enum Path {
 /// [`UserAbort`] for transactions, which a user abort cancels; [`Infallible`] for plain critical
 /// sections, which cannot be cancelled (a hardware abort carrying a user code is then foreign, an
 /// ordinary abort for the policy).
-pub trait Cancel: Sized {
+pub(crate) trait Cancel: Sized {
     /// The cancellation a user abort with `code` causes, if this kind of execution has any.
     fn cancel(code: u8) -> Option<Self>;
 }
