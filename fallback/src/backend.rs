@@ -13,6 +13,11 @@
 //! A panic in the closure under the lock releases the lock and leaves the writes made so far in
 //! place (as `Rtm::transaction` commits a hardware attempt that panics): a panic is not an abort.
 //!
+//! A transaction started inside another section's hardware attempt (an elided section, or a
+//! transaction of another `ElisionBackend`) joins that attempt; if it cancels, the enclosing
+//! section re-runs on its lock and the transaction then runs, and cancels, on its own
+//! ([`crate::elision`], "Nesting"). A transaction inside one of the same backend panics.
+//!
 //! Ordering argument for the Relaxed accesses. Between lock holders, the lock's Acquire/Release
 //! orders everything. Between a lock holder and hardware transactions, x86 gives what the Rust model
 //! cannot express: a committed RTM region has the ordering of a `lock`-prefixed instruction (Intel

@@ -6,6 +6,7 @@
 //! | `htm::HwCause`            | `tm::AbortCause` | code counted |
 //! |---------------------------|------------------|--------------|
 //! | `Explicit(0xff)`          | `LockBusy`       | `0xff`       |
+//! | `Explicit(0xfd)`          | `Nested`         |              |
 //! | `Explicit(c)`, other `c`  | `Explicit`       | `c`          |
 //! | `Conflict`                | `Conflict`       |              |
 //! | `Capacity`                | `Capacity`       |              |
@@ -15,12 +16,15 @@
 //! | `Status0`                 | `Status0`        |              |
 //! | `Unknown`                 | `Status0`        |              |
 //!
+//! `Explicit(0xfd)` is [`NESTED_ABORT`](crate::NESTED_ABORT): a section nested in the attempt ended
+//! it (see [`crate::elision`], "Nesting"), which is an abort inside a nested section.
+//!
 //! `Unknown` (a non-zero status with none of the six defined bits, which the SDM never documents)
 //! is counted as status 0: like status 0 it says nothing about why the attempt died, and a policy
 //! must treat it the same way. The raw status is not lost for diagnosis: it is only ever produced
 //! by reserved or code bits, which no documented processor sets without EXPLICIT.
 
-use crate::speculator::LOCK_BUSY;
+use crate::speculator::{LOCK_BUSY, NESTED_ABORT};
 use htm::{AbortStatus, HwCause};
 use tm::AbortCause;
 
@@ -29,6 +33,7 @@ use tm::AbortCause;
 pub fn classify(status: AbortStatus) -> (AbortCause, u8) {
     match status.cause() {
         HwCause::Explicit(LOCK_BUSY) => (AbortCause::LockBusy, LOCK_BUSY),
+        HwCause::Explicit(NESTED_ABORT) => (AbortCause::Nested, 0),
         HwCause::Explicit(code) => (AbortCause::Explicit, code),
         HwCause::Conflict => (AbortCause::Conflict, 0),
         HwCause::Capacity => (AbortCause::Capacity, 0),
@@ -50,6 +55,8 @@ mod tests {
         assert_eq!(classify(s(0xff00_0003)), (AbortCause::LockBusy, 0xff));
         assert_eq!(classify(s(0x4200_0001)), (AbortCause::Explicit, 0x42));
         assert_eq!(classify(s(0xfe00_0001)), (AbortCause::Explicit, 0xfe));
+        assert_eq!(classify(s(0xfd00_0001)), (AbortCause::Nested, 0));
+        assert_eq!(classify(s(0xfd00_0021)), (AbortCause::Nested, 0));
         assert_eq!(classify(s(0b110)), (AbortCause::Conflict, 0));
         assert_eq!(classify(s(0b1000)), (AbortCause::Capacity, 0));
         assert_eq!(classify(s(0b1_0000)), (AbortCause::Debug, 0));

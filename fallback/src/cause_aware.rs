@@ -8,8 +8,9 @@
 //!
 //! 1. `n >= max_attempts`: the lock (a bound on every execution, so the policy always terminates).
 //! 2. EXPLICIT with the lock-busy code `0xff`: retry; the driver first waits until the lock is free.
-//!    Other explicit codes (not user codes, which end the execution before the policy is asked):
-//!    the lock.
+//!    Other explicit codes (a transaction's user codes end the execution before the policy is
+//!    asked; what reaches it is a backend's retry request or a closure's own `xabort` in a plain
+//!    critical section): the lock.
 //! 3. CAPACITY: retry once per execution (the overflow may have come from cold lines or a
 //!    prefetcher), then the lock.
 //! 4. CONFLICT, or RETRY set: randomized exponential backoff ([`tm::backoff::Backoff`]), then retry.

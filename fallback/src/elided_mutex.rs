@@ -3,9 +3,17 @@
 //! A critical section is a closure, `handle.with(|data| ..)`, so the driver can run it inside a
 //! hardware transaction and, if the policy gives up, again under the real lock. The closure may run
 //! several times (once per hardware attempt, plus once under the lock); only the run that commits
-//! or completes under the lock has an effect. It must not perform system calls or I/O (they abort
-//! every hardware attempt, so the section would always end on the lock) and must not take the same
-//! mutex again (the lock path would deadlock, as with any mutex).
+//! or completes under the lock has an effect. It should not perform system calls or I/O (they abort
+//! every hardware attempt, so the section would always end on the lock).
+//!
+//! Taking the same mutex again inside a section (`with` or `with_lock`, through any handle)
+//! panics, on both paths, with a message saying so: a per-thread record of the sections the thread
+//! is inside refuses the re-entry before the inner closure could get a second `&mut T` (on the
+//! hardware path) or the lock could deadlock (on the lock path). Sections of *other* mutexes and
+//! transactions of [`crate::ElisionBackend`]s may be nested: inside a hardware attempt they join
+//! it, and whatever they cannot do inside it sends the enclosing section to its lock
+//! ([`crate::elision`], "Nesting"). A section cannot be cancelled: if its closure executes
+//! `xabort` itself (it holds an [`Rtm`] token), that is an ordinary abort, handled by the policy.
 //!
 //! [`MutexHandle::with_lock`] takes the same lock for real and never elides: the baseline an elided
 //! section is measured against, with the same lock, data layout and accounting.
@@ -29,9 +37,10 @@ pub struct ElidedMutex<T, L: RawLock = TtasLock, P: RetryPolicy = Glibc, S: Spec
     data: UnsafeCell<T>,
 }
 
-// SAFETY: the mutex hands out `&mut T` only inside a critical section, and critical sections are
-// mutually exclusive (see `MutexHandle::with`), so sharing the mutex across threads only ever moves
-// access to `T` between threads, which `T: Send` allows.
+// SAFETY: the mutex hands out `&mut T` only inside a critical section, for the section's duration,
+// and critical sections of one mutex are mutually exclusive, across threads and on one thread (see
+// `MutexHandle::with` and `with_lock`), so sharing the mutex across threads only ever moves access
+// to `T` between threads, which `T: Send` allows.
 unsafe impl<T: Send, L: RawLock, P: RetryPolicy, S: Speculator> Sync for ElidedMutex<T, L, P, S> {}
 
 impl<T, L: RawLock, P: RetryPolicy> ElidedMutex<T, L, P, Rtm> {
@@ -108,35 +117,49 @@ pub struct MutexHandle<'m, T, L: RawLock, P: RetryPolicy, S: Speculator> {
 
 impl<T, L: RawLock, P: RetryPolicy, S: Speculator> MutexHandle<'_, T, L, P, S> {
     /// Runs `f` on the data as one critical section, elided if the policy and the hardware allow.
+    ///
+    /// # Panics
+    /// If this thread is already inside a section of this mutex (re-entry, through any handle), or
+    /// [`MAX_NESTING`](crate::elision::MAX_NESTING) sections deep.
     #[inline]
     pub fn with<R>(&mut self, mut f: impl FnMut(&mut T) -> R) -> R {
         let data = self.mutex.data.get();
-        let outcome =
-            self.mutex
-                .elision
-                .execute(&mut self.thread, &mut self.stats, |_path: Path| {
-                    // SAFETY: the driver runs this closure either under the fallback lock (exclusive
-                    // with every other lock holder by `RawLock`'s contract, and with every committing
-                    // hardware section by subscription) or inside a hardware transaction that read the
-                    // lock free; such a transaction commits only if no other section touched the lines
-                    // it accessed, and otherwise aborts, restoring registers and discarding its writes,
-                    // so no effect of overlapping access survives. The reference does not outlive `f`.
-                    Ok(f(unsafe { &mut *data }))
-                });
-        match outcome {
-            Ok(r) => r,
-            Err(e) => unreachable!("a section that never aborts was cancelled: {e}"),
-        }
+        self.mutex
+            .elision
+            .execute_section(&mut self.thread, &mut self.stats, |_path: Path| {
+                // SAFETY: no other `&mut T` to the data is live while `f` runs:
+                // - on this thread: the driver has entered this mutex's section in the per-thread
+                //   record before calling this closure, and refuses (panics) any section of the same
+                //   mutex while it is there, so no other section of it, which is the only place such
+                //   a reference lives, is running on this thread;
+                // - on other threads: the driver calls this closure either under the fallback lock
+                //   (exclusive with every other holder by `RawLock`'s contract, and with every
+                //   committing hardware section by subscription), or inside a speculative attempt
+                //   (its own, or the enclosing one it joined) in which it read the lock free. By
+                //   `Speculator`'s contract such an attempt takes effect only atomically with
+                //   respect to every other attempt and to every later lock holder, and otherwise
+                //   not at all, so no effect of overlapping access survives.
+                // The reference does not outlive `f`.
+                f(unsafe { &mut *data })
+            })
     }
 
     /// Runs `f` on the data under the real lock, never eliding (the baseline for comparison). It
-    /// counts as one fallback in the statistics.
+    /// counts as one fallback in the statistics. Inside a hardware attempt of another mutex's
+    /// section, it first sends that section to its lock ([`crate::elision`], "Nesting").
+    ///
+    /// # Panics
+    /// If this thread is already inside a section of this mutex.
     #[inline]
     pub fn with_lock<R>(&mut self, f: impl FnOnce(&mut T) -> R) -> R {
         let data = self.mutex.data.get();
         self.mutex.elision.execute_locked(&mut self.stats, || {
-            // SAFETY: we hold the fallback lock, exclusive with other holders and with committing
-            // hardware sections (subscription), for the whole of `f`.
+            // SAFETY: the driver has entered this mutex's section in the per-thread record (so no
+            // other section of it, and no `&mut T` from it, is live on this thread) and holds the
+            // fallback lock for the whole of `f`, exclusive with other holders and with committing
+            // hardware sections (subscription). (A mutex without a speculator inside another
+            // mutex's hardware attempt takes its lock inside that attempt, which makes the whole
+            // section atomic.)
             f(unsafe { &mut *data })
         })
     }

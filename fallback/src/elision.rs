@@ -1,5 +1,5 @@
 //! The elision driver: hardware attempts with subscription, the policy's decisions, lemming
-//! avoidance, the fallback lock, and the accounting of all of it.
+//! avoidance, the fallback lock, nesting, and the accounting of all of it.
 //!
 //! One execution of a critical section goes:
 //!
@@ -9,14 +9,61 @@
 //!    is free the lock word is now in the read set, so any thread taking the lock later aborts the
 //!    attempt before it can commit. Lock holders and committed hardware sections are therefore
 //!    mutually exclusive, and no attempt observes a lock holder's partial writes.
-//! 2. On an abort: a user abort (an explicit code `<= 0x7f`, from the section returning
-//!    `Err(Abort::user(code))`) ends the execution, nothing retried. Otherwise the policy decides.
-//!    Before a hardware retry, if the lock is held, the thread waits (spins, then yields) until it
-//!    is free and counts one lock wait (*lemming avoidance*: retrying while the lock is held would
-//!    abort at once and, with policies that count attempts, push every thread onto the lock behind
-//!    the holder).
+//! 2. On an abort: a user abort (an explicit code `<= 0x7f`) of a transaction (the closure returned
+//!    `Err(Abort::user(code))`) ends the execution, nothing retried; so does, for the same reason, a
+//!    transaction's closure executing `xabort` with such a code itself. A plain critical section
+//!    ([`Elision::execute_section`], [`crate::ElidedMutex`]) cannot be cancelled, so there such a
+//!    foreign `xabort` is an ordinary abort. An abort with [`NESTED_ABORT`] sends the execution
+//!    to the lock at once (see "Nesting"). Otherwise the policy decides. Before a hardware retry,
+//!    if the lock is held, the thread waits until it is free and counts one lock wait (*lemming
+//!    avoidance*: retrying while the lock is held would abort at once and, with policies that
+//!    count attempts, push every thread onto the lock behind the holder).
 //! 3. When the policy gives up (or RTM is unusable, or `begin` said no), the section runs under the
 //!    fallback lock, where it cannot abort: progress is guaranteed.
+//!
+//! The lemming wait is bounded, not fair: it checks the lock at most [`LEMMING_WAIT_CHECKS`] times
+//! (spinning, then yielding the CPU), and if the lock was held every time, the thread stops
+//! waiting and takes the lock itself, as if the policy had said so. With [`crate::TicketLock`],
+//! `is_locked` means "held or anyone queued", so under continuous fallback traffic it may never
+//! read free; the bound turns that wait into a place in the lock's FIFO queue, which is served in
+//! order. (With [`crate::TtasLock`] the lock itself is unfair, and so is its fallback path.)
+//!
+//! # Nesting
+//!
+//! RTM flattens nesting: an `xbegin` inside a transaction only deepens it, and an abort anywhere
+//! resumes at the outermost `xbegin` with everything since undone. So a section started inside
+//! another section's hardware attempt cannot abort on its own, and any code its abort carries would
+//! be read by the outer driver as its own. The driver therefore keeps a per-thread record of the
+//! sections the thread is inside and of whether one of its hardware attempts is running (the
+//! `nesting` module), and defines:
+//!
+//! - **Re-entry** (entering a section of a lock this thread is already inside: `with` in `with`,
+//!   `with_lock` in `with` or the reverse, through any handle, or a transaction of an
+//!   `ElisionBackend` inside one of the same backend) panics, on both paths. On the lock path it
+//!   would deadlock; on the hardware path the inner section would see the lock free (the outer
+//!   attempt only reads it) and hand out a second `&mut T` to live data. Inside a hardware attempt
+//!   the re-entry first aborts the attempt with [`NESTED_ABORT`], so the panic is raised on the lock
+//!   path, outside any transaction, the same way every time.
+//! - **A section of another lock entered inside a running hardware attempt joins it**: it
+//!   subscribes to its own lock inside the attempt and runs its body there, without a hardware
+//!   attempt of its own and without consulting its policy or counting anything in its statistics
+//!   (the enclosing attempt is the one that commits or aborts). If it cannot complete inside the
+//!   attempt (its lock is held, its transaction cancels or asks for a retry, or it is a
+//!   `with_lock`, which needs its lock for real) it ends the attempt with [`NESTED_ABORT`]. The
+//!   enclosing execution counts one [`AbortCause::Nested`] abort, does not consult its policy
+//!   (the abort says nothing about its own lock: glibc's `adapt_count` stays put) and runs on its
+//!   lock, where the nested section runs on its own, with its own attempts, its own cancellation
+//!   and its own statistics.
+//! - **A section entered while the enclosing section holds its lock** (the lock path) runs as
+//!   usual: there is no enclosing attempt. Taking different locks in different orders on
+//!   different threads can deadlock, as with any mutexes.
+//! - A section inside a transaction the caller started itself (with `htm::Rtm::transaction`) nests
+//!   in it as RTM does: its abort codes (lock-busy, cancellations) end the caller's transaction.
+//!
+//! At most [`MAX_NESTING`] sections may be nested on one thread; entering one more panics. A
+//! section nested in an attempt uses its own speculator to end the attempt, so sections nested in
+//! one another must use the same speculator type (all [`htm::Rtm`] in practice); a nested section
+//! without a speculator runs on its lock inside the attempt, which the hardware makes atomic.
 //!
 //! Accounting follows [`tm::ThreadStats`]: each hardware attempt is one attempt that commits or
 //! aborts under exactly one cause ([`crate::cause::classify`]); each completed lock execution is
@@ -24,11 +71,19 @@
 //! to acquire the lock included. Lemming waits are counted, and their time is in neither.
 
 use crate::cause::classify;
-use crate::lock::{RawLock, Unlock, spin_until};
+use crate::lock::{RawLock, SPINS_BEFORE_YIELD, Unlock, spin_until_bounded};
+use crate::nesting::{self, Entered};
 use crate::policy::{Decision, RetryPolicy};
-use crate::speculator::{LOCK_BUSY, RETRY_REQUESTED, Speculator};
+use crate::speculator::{LOCK_BUSY, NESTED_ABORT, RETRY_REQUESTED, Speculator};
+use core::convert::Infallible;
 use htm::Unusable;
 use tm::{Abort, AbortCause, MAX_USER_CODE, ThreadStats, UserAbort, clock};
+
+pub use crate::nesting::MAX_NESTING;
+
+/// The most checks of a held lock one lemming wait makes before the thread takes the lock itself:
+/// 1024 spins (`pause`), then 1024 yields of the CPU.
+pub const LEMMING_WAIT_CHECKS: u32 = SPINS_BEFORE_YIELD + 1024;
 
 /// Where a critical section is running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +93,30 @@ pub enum Path {
     /// Under the fallback lock: writes go straight to memory; a section that returns `Err` must
     /// undo its own writes before returning.
     Locked,
+}
+
+/// How an execution can end without completing: what a user abort becomes.
+///
+/// [`UserAbort`] for transactions, which a user abort cancels; [`Infallible`] for plain critical
+/// sections, which cannot be cancelled (a hardware abort carrying a user code is then foreign, an
+/// ordinary abort for the policy).
+pub(crate) trait Cancel: Sized {
+    /// The cancellation a user abort with `code` causes, if this kind of execution has any.
+    fn cancel(code: u8) -> Option<Self>;
+}
+
+impl Cancel for UserAbort {
+    #[inline]
+    fn cancel(code: u8) -> Option<Self> {
+        Some(UserAbort { code })
+    }
+}
+
+impl Cancel for Infallible {
+    #[inline]
+    fn cancel(_code: u8) -> Option<Self> {
+        None
+    }
 }
 
 /// A fallback lock, its policy and per-lock policy state, and the speculator (if usable).
@@ -80,18 +159,63 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
         self.speculator.as_ref().err()
     }
 
-    /// Runs one execution of a critical section (see the module documentation).
+    /// This driver's identity in the per-thread record of sections (its address).
+    #[inline]
+    fn id(&self) -> usize {
+        core::ptr::from_ref(self).addr()
+    }
+
+    /// Runs one execution of a transaction's section (see the module documentation), which a
+    /// user abort cancels.
     ///
     /// `body(path)` runs the section once. On [`Path::Locked`] it must leave no effect when it
     /// returns `Err`. A non-user `Err` on the locked path makes the driver run it again under the
     /// lock (a section that always returns one never finishes, as with any backend).
+    ///
+    /// # Panics
+    /// If this thread is already inside a section of this driver (re-entry), or
+    /// [`MAX_NESTING`] sections deep.
     #[inline]
     pub fn execute<R>(
         &self,
         thread: &mut P::ThreadState,
         stats: &mut ThreadStats,
-        mut body: impl FnMut(Path) -> Result<R, Abort>,
+        body: impl FnMut(Path) -> Result<R, Abort>,
     ) -> Result<R, UserAbort> {
+        self.run(thread, stats, body)
+    }
+
+    /// Runs one execution of a plain critical section, which cannot be cancelled: `body(path)`
+    /// runs it once per attempt and once more under the lock if needed.
+    ///
+    /// # Panics
+    /// As [`Elision::execute`].
+    #[inline]
+    pub fn execute_section<R>(
+        &self,
+        thread: &mut P::ThreadState,
+        stats: &mut ThreadStats,
+        mut body: impl FnMut(Path) -> R,
+    ) -> R {
+        match self.run::<Infallible, R>(thread, stats, |path| Ok(body(path))) {
+            Ok(r) => r,
+            Err(never) => match never {},
+        }
+    }
+
+    /// The driver of both kinds of execution; `C` is what a user abort becomes.
+    #[inline]
+    fn run<C: Cancel, R>(
+        &self,
+        thread: &mut P::ThreadState,
+        stats: &mut ThreadStats,
+        mut body: impl FnMut(Path) -> Result<R, Abort>,
+    ) -> Result<R, C> {
+        let in_attempt = nesting::in_attempt();
+        let _entered = self.enter(in_attempt);
+        if in_attempt && let Ok(speculator) = self.speculator {
+            return self.join(speculator, body);
+        }
         if let Ok(speculator) = self.speculator
             && self.policy.begin(&self.lock_state, thread)
         {
@@ -100,14 +224,17 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
                 attempt += 1;
                 let lock = &self.lock;
                 let start = clock::now();
-                let outcome = speculator.speculate(|| {
-                    // Subscription: read the lock inside the transaction.
-                    if lock.is_locked() {
-                        return Err(LOCK_BUSY);
-                    }
-                    body(Path::Speculative)
-                        .map_err(|abort| abort.user_code().unwrap_or(RETRY_REQUESTED))
-                });
+                let outcome = {
+                    let _running = nesting::Attempt::start();
+                    speculator.speculate(|| {
+                        // Subscription: read the lock inside the transaction.
+                        if lock.is_locked() {
+                            return Err(LOCK_BUSY);
+                        }
+                        body(Path::Speculative)
+                            .map_err(|abort| abort.user_code().unwrap_or(RETRY_REQUESTED))
+                    })
+                };
                 let cycles = clock::now().saturating_sub(start);
                 let status = match outcome {
                     Ok(r) => {
@@ -118,15 +245,25 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
                 };
                 let (cause, code) = classify(status);
                 stats.record_abort(cause, code, cycles);
-                if cause == AbortCause::Explicit && code <= MAX_USER_CODE {
+                if status.code() == Some(NESTED_ABORT) {
+                    break;
+                }
+                if cause == AbortCause::Explicit
+                    && code <= MAX_USER_CODE
+                    && let Some(cancelled) = C::cancel(code)
+                {
                     stats.user_aborts += 1;
-                    return Err(UserAbort { code });
+                    return Err(cancelled);
                 }
                 match self
                     .policy
                     .on_abort(&self.lock_state, thread, status, attempt)
                 {
-                    Decision::Retry => self.wait_until_free(stats),
+                    Decision::Retry => {
+                        if !self.wait_until_free(stats) {
+                            break;
+                        }
+                    }
                     Decision::Lock => break,
                 }
             }
@@ -134,22 +271,64 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
         self.run_locked(stats, body)
     }
 
-    /// Lemming avoidance: if the lock is held, spin until it is free and count one wait.
+    /// Enters this driver's section in the per-thread record, or refuses: re-entry and excessive
+    /// depth panic, after ending a running hardware attempt so that the panic happens on the lock
+    /// path (see "Nesting").
     #[inline]
-    fn wait_until_free(&self, stats: &mut ThreadStats) {
-        if self.lock.is_locked() {
-            stats.lock_waits += 1;
-            spin_until(|| !self.lock.is_locked());
+    fn enter(&self, in_attempt: bool) -> Entered {
+        match nesting::enter(self.id()) {
+            Ok(entered) => entered,
+            Err(refused) => self.refuse(refused, in_attempt),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refuse(&self, refused: nesting::Refused, in_attempt: bool) -> ! {
+        if in_attempt && let Ok(speculator) = self.speculator {
+            speculator.abort_attempt(NESTED_ABORT);
+        }
+        panic!("{}", refused.message(self.id()))
+    }
+
+    /// Runs the section inside the hardware attempt already running on this thread (see
+    /// "Nesting"): subscribe, run, or end the attempt with [`NESTED_ABORT`].
+    #[cold]
+    #[inline(never)]
+    fn join<C, R>(
+        &self,
+        speculator: S,
+        mut body: impl FnMut(Path) -> Result<R, Abort>,
+    ) -> Result<R, C> {
+        if self.lock.is_locked() {
+            speculator.abort_attempt(NESTED_ABORT);
+        }
+        match body(Path::Speculative) {
+            Ok(r) => Ok(r),
+            // A cancellation or a retry request cannot be honoured inside the enclosing attempt:
+            // the section's writes are only undone with the attempt's.
+            Err(_) => speculator.abort_attempt(NESTED_ABORT),
+        }
+    }
+
+    /// Lemming avoidance: if the lock is held, waits (boundedly) until it is free and counts one
+    /// wait. Returns whether the lock was seen free; `false` sends the execution to the lock.
+    #[inline]
+    fn wait_until_free(&self, stats: &mut ThreadStats) -> bool {
+        if !self.lock.is_locked() {
+            return true;
+        }
+        stats.lock_waits += 1;
+        spin_until_bounded(|| !self.lock.is_locked(), LEMMING_WAIT_CHECKS)
     }
 
     /// Runs the section under the fallback lock.
     #[inline(never)]
-    fn run_locked<R>(
+    fn run_locked<C: Cancel, R>(
         &self,
         stats: &mut ThreadStats,
         mut body: impl FnMut(Path) -> Result<R, Abort>,
-    ) -> Result<R, UserAbort> {
+    ) -> Result<R, C> {
         // Fallback cycles include waiting for the lock: that wait is part of the fallback's cost.
         let start = clock::now();
         self.lock.lock();
@@ -158,9 +337,11 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
         let outcome = loop {
             match body(Path::Locked) {
                 Ok(r) => break Ok(r),
+                // A user abort cancels the execution if it can be cancelled; anything else (a
+                // retry request) runs the section again.
                 Err(abort) => {
-                    if let Some(code) = abort.user_code() {
-                        break Err(UserAbort { code });
+                    if let Some(cancelled) = abort.user_code().and_then(C::cancel) {
+                        break Err(cancelled);
                     }
                 }
             }
@@ -180,8 +361,19 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
 
     /// Runs `body` under the fallback lock without trying hardware, counted as a fallback (the
     /// "same lock taken for real" baseline of [`crate::ElidedMutex`]).
+    ///
+    /// Inside a running hardware attempt of another lock it cannot take this lock for real, so it
+    /// ends that attempt with [`NESTED_ABORT`] first (see "Nesting").
+    ///
+    /// # Panics
+    /// As [`Elision::execute`].
     #[inline]
     pub fn execute_locked<R>(&self, stats: &mut ThreadStats, body: impl FnOnce() -> R) -> R {
+        let in_attempt = nesting::in_attempt();
+        let _entered = self.enter(in_attempt);
+        if in_attempt && let Ok(speculator) = self.speculator {
+            speculator.abort_attempt(NESTED_ABORT);
+        }
         let start = clock::now();
         self.lock.lock();
         let held = Unlock(&self.lock);
@@ -199,7 +391,7 @@ mod tests {
         CAPACITY, CONFLICT, RETRY, Script, Scripted, Step, ZERO, explicit,
     };
     use crate::{CauseAware, Fixed, Glibc, TtasLock};
-    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
     fn driver<P: RetryPolicy>(
         policy: P,
@@ -344,31 +536,120 @@ mod tests {
         assert_eq!((stats.user_aborts, stats.fallbacks), (0, 1));
     }
 
+    /// A TTAS lock that counts the `is_locked` checks made of it, and can be made to report itself
+    /// held on every check (what a ticket lock under continuous fallback traffic reports, since
+    /// there `is_locked` means "held or anyone queued").
+    #[derive(Debug, Default)]
+    struct Probed {
+        inner: TtasLock,
+        checks: AtomicU32,
+        always_held: AtomicBool,
+    }
+
+    /// Checks after which a lemming wait is taken to never end (a generous multiple of the bound).
+    const ENDLESS: u32 = 100 * LEMMING_WAIT_CHECKS;
+
+    // SAFETY: mutual exclusion, synchronization and the subscription write all come from the inner
+    // `TtasLock`, whose acquisitions write the flag `is_locked` reads; `is_locked` reads (and
+    // writes) only this lock's own fields, and is true whenever the inner lock is held.
+    unsafe impl RawLock for Probed {
+        const NAME: &'static str = "probed";
+
+        fn new() -> Self {
+            Probed::default()
+        }
+
+        fn lock(&self) {
+            self.inner.lock();
+        }
+
+        fn try_lock(&self) -> bool {
+            self.inner.try_lock()
+        }
+
+        unsafe fn unlock(&self) {
+            // SAFETY: the caller holds this lock, that is, the inner one.
+            unsafe { self.inner.unlock() }
+        }
+
+        fn is_locked(&self) -> bool {
+            // Relaxed: test bookkeeping, read by the test after the driver returns or as a hint.
+            let checks = self.checks.fetch_add(1, Ordering::Relaxed) + 1;
+            assert!(checks < ENDLESS, "the lemming wait never gave up");
+            self.always_held.load(Ordering::Relaxed) || self.inner.is_locked()
+        }
+    }
+
+    fn probed<P: RetryPolicy>(
+        policy: P,
+        steps: &[Step],
+    ) -> (Elision<Probed, P, Scripted>, &'static Script) {
+        let script = Script::leak(steps);
+        (Elision::new(policy, Ok(Scripted(script))), script)
+    }
+
     #[test]
     fn lemming_wait_is_counted_when_the_lock_is_held() {
         // Both steps run the body: the first finds the lock held by the other thread and aborts
-        // with lock-busy through the real subscription check; the retry waits, then commits.
-        let (e, script) = driver(Fixed::new(3), &[Step::Run, Step::Run]);
+        // with lock-busy through the real subscription check; the retry waits, then commits. The
+        // holder lets go once the waiter is waiting (its third check), so the wait ends by the
+        // release, not by the bound.
+        let (e, script) = probed(Fixed::new(3), &[Step::Run, Step::Run]);
         let held = AtomicBool::new(false);
         let mut stats = ThreadStats::default();
+        let mut paths = Vec::new();
         std::thread::scope(|s| {
             s.spawn(|| {
                 e.lock().lock();
                 held.store(true, Ordering::Release);
-                std::thread::sleep(std::time::Duration::from_millis(50));
+                while e.lock().checks.load(Ordering::Relaxed) < 3 {
+                    std::thread::yield_now();
+                }
                 // SAFETY: this thread took the lock just above.
                 unsafe { e.lock().unlock() };
             });
             while !held.load(Ordering::Acquire) {
                 std::hint::spin_loop();
             }
-            assert_eq!(run(&e, &mut (), &mut stats), [Path::Speculative]);
+            e.execute(&mut (), &mut stats, |p| {
+                paths.push(p);
+                Ok(())
+            })
+            .unwrap();
         });
+        assert_eq!(paths, [Path::Speculative]);
         assert_eq!(script.remaining(), 0);
         assert_eq!(stats.aborts_of(AbortCause::LockBusy), 1);
         assert_eq!(stats.lock_waits, 1);
         assert_eq!((stats.attempts, stats.commits, stats.fallbacks), (2, 1, 0));
         assert!(stats.is_consistent());
+    }
+
+    /// A lock that reads held on every check (continuous traffic on a ticket lock) no longer makes
+    /// the waiter spin forever: after `LEMMING_WAIT_CHECKS` checks it takes the lock itself. Before
+    /// the bound, this test ran into `ENDLESS`.
+    #[test]
+    fn the_lemming_wait_is_bounded() {
+        let (e, script) = probed(Fixed::new(3), &[Step::Abort(CONFLICT)]);
+        e.lock().always_held.store(true, Ordering::Relaxed);
+        let mut stats = ThreadStats::default();
+        let mut paths = Vec::new();
+        e.execute(&mut (), &mut stats, |p| {
+            paths.push(p);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(paths, [Path::Locked], "the waiter took the lock");
+        assert_eq!(script.remaining(), 0, "and made no second attempt");
+        assert_eq!(
+            e.lock().checks.load(Ordering::Relaxed),
+            1 + LEMMING_WAIT_CHECKS,
+            "one check before the wait, then the bounded wait"
+        );
+        assert_eq!(stats.lock_waits, 1);
+        assert_eq!((stats.attempts, stats.fallbacks), (1, 1));
+        assert!(stats.is_consistent());
+        assert!(!e.lock().inner.is_locked(), "the lock is released");
     }
 
     #[test]

@@ -29,9 +29,11 @@
 //! `adapt_count` only when the value changes, as glibc does, to avoid needless cache-line traffic.
 //!
 //! The one behaviour this crate adds around every policy is lemming avoidance: before a hardware
-//! retry the driver waits for the lock to be free. It changes none of glibc's decisions, only when
-//! a retry glibc decided on starts (glibc retries only on RETRY; a lock-busy abort that reports
-//! RETRY is retried, as in glibc, after the wait).
+//! retry the driver waits (boundedly) for the lock to be free. It changes none of glibc's
+//! decisions, only when a retry glibc decided on starts. glibc retries only on RETRY, and an
+//! explicit abort never carries RETRY (Intel SDM vol. 1, table 16-1: bit 1 "is always clear if bit
+//! 0 is set"), so a lock-busy abort always ends speculation and sets `adapt_count` to
+//! `skip_lock_busy`; the waits only ever precede retries after conflicts and other RETRY aborts.
 
 use crate::policy::{Decision, RetryPolicy};
 use crate::speculator::LOCK_BUSY;

@@ -7,9 +7,11 @@
 //! - [`RetryPolicy`] decides, after each abort, between another hardware attempt and the lock:
 //!   [`Fixed`], [`Glibc`] (glibc's adaptive elision) and [`CauseAware`] (Intel's guidance).
 //! - [`elision`] is the driver: subscription (every hardware attempt reads the lock inside the
-//!   transaction and aborts with code `0xff` if it is held), lemming avoidance (wait for the lock
-//!   to be free before a hardware retry), progress (the section runs under the lock when the policy
-//!   gives up) and per-thread statistics ([`tm::ThreadStats`]).
+//!   transaction and aborts with code `0xff` if it is held), lemming avoidance (a bounded wait for
+//!   the lock to be free before a hardware retry), progress (the section runs under the lock when
+//!   the policy gives up), nesting (re-entering a lock panics on both paths; a section of another
+//!   lock inside a hardware attempt joins it, with its aborts attributed to it) and per-thread
+//!   statistics ([`tm::ThreadStats`]).
 //! - [`ElisionBackend`] implements [`tm::Backend`] for transactional workloads;
 //!   [`ElidedMutex`] elides plain critical sections, `handle.with(|data| ..)`, and can be taken
 //!   for real for comparison.
@@ -54,9 +56,12 @@ pub mod elision;
 mod fixed;
 mod glibc;
 mod lock;
+mod nesting;
 mod policy;
 mod primitive;
 mod speculator;
+#[doc(hidden)]
+pub mod testing;
 mod ticket;
 mod ttas;
 
@@ -68,6 +73,6 @@ pub use fixed::Fixed;
 pub use glibc::{AdaptCount, Glibc};
 pub use lock::RawLock;
 pub use policy::{Decision, PolicyParseError, PolicySpec, RetryPolicy};
-pub use speculator::{LOCK_BUSY, RETRY_REQUESTED, Speculator};
+pub use speculator::{LOCK_BUSY, NESTED_ABORT, RETRY_REQUESTED, Speculator};
 pub use ticket::TicketLock;
 pub use ttas::TtasLock;

@@ -65,6 +65,23 @@ pub(crate) fn spin_until(mut done: impl FnMut() -> bool) {
     }
 }
 
+/// Like [`spin_until`], but gives up after `checks` evaluations of `done` that all returned
+/// `false`; returns whether `done()` held.
+#[inline]
+pub(crate) fn spin_until_bounded(mut done: impl FnMut() -> bool, checks: u32) -> bool {
+    for spins in 0..checks {
+        if done() {
+            return true;
+        }
+        if spins < SPINS_BEFORE_YIELD {
+            crate::primitive::spin_hint();
+        } else {
+            crate::primitive::yield_now();
+        }
+    }
+    false
+}
+
 /// Spin iterations before a waiter starts yielding (about 10 to 50 microseconds of `pause`).
 pub(crate) const SPINS_BEFORE_YIELD: u32 = 1 << 10;
 

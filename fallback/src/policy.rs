@@ -7,7 +7,11 @@
 //!    number: [`Decision::Retry`] (the policy may first back off; the driver then waits for the lock
 //!    to be free, which is the lemming avoidance every policy gets) or [`Decision::Lock`].
 //!
-//! User aborts never reach the policy: the driver ends the execution on them. State lives in two
+//! Cancellations never reach the policy: the driver ends the execution on a transaction's user
+//! abort, and sends an execution whose attempt a nested section ended
+//! ([`NESTED_ABORT`](crate::NESTED_ABORT)) straight to the lock. (A plain critical section cannot
+//! be cancelled, so an explicit abort with a user code there, from the closure's own `xabort`, is
+//! an ordinary abort the policy sees.) State lives in two
 //! places: [`RetryPolicy::ThreadState`] in each thread's handle (attempt counters, a backoff
 //! generator), and [`RetryPolicy::LockState`] next to each fallback lock (glibc's `adapt_count`
 //! lives in the lock, so it adapts per lock, across threads).
@@ -51,7 +55,7 @@ pub trait RetryPolicy: Send + Sync {
     fn begin(&self, lock: &Self::LockState, thread: &mut Self::ThreadState) -> bool;
 
     /// Called after hardware attempt number `attempt` (1-based) of this execution aborted with
-    /// `status` (never a user abort).
+    /// `status` (never a cancellation, never [`NESTED_ABORT`](crate::NESTED_ABORT)).
     fn on_abort(
         &self,
         lock: &Self::LockState,

@@ -27,11 +27,13 @@ pub struct TicketLock {
     tickets: CachePadded<Tickets>,
 }
 
-// SAFETY: tickets are unique (`fetch_add`), and only the thread whose ticket equals `serving`
-// proceeds; `serving` advances only in `unlock`, by the holder. Acquisition ends with an Acquire load
-// of `serving` (or an Acquire CAS in `try_lock`) that reads the holder's Release store. Every
-// acquisition writes `next` (fetch_add or CAS), on the same line `is_locked` reads, and
-// `next != serving` for the whole time a holder holds the lock.
+// SAFETY: tickets are unique (`fetch_add`, or a CAS that takes the next ticket only if it is the one
+// being served), and only the thread whose ticket equals `serving` proceeds; `serving` advances
+// only in `unlock`, by the holder. Every acquisition includes an Acquire load of `serving` that
+// reads the previous holder's Release store in `unlock` (in `lock`/`wait_for`, and in `try_lock`
+// before its CAS, which succeeds only if no ticket was taken since that value was served). Every
+// acquisition writes `next` (the `fetch_add`, or the successful CAS), on the line `is_locked`
+// reads, and `next != serving` for the whole time a holder holds the lock.
 unsafe impl RawLock for TicketLock {
     const NAME: &'static str = "ticket";
 

@@ -1,7 +1,13 @@
 //! `tm::conformance` on the elision backend: every policy, both locks, at 2 and 4 threads.
 //!
+//! Every multi-threaded run starts its threads together and ends only once every thread has done
+//! its share, and lasts at least [`FLOOR`], so the threads overlap (`tm::conformance::Stop`).
+//!
 //! - `counters`: every transaction increments the same 4 words (one per cache line); the final
-//!   values are exact, so no two executions (hardware or lock) overlapped.
+//!   values are exact, so no two executions (hardware or lock) overlapped. Without RTM nothing may
+//!   abort (the lock path never does); with RTM, threads incrementing the same lines must have
+//!   conflicted: at least one hardware abort, each under a hardware cause, in at most
+//!   [`common::ROUNDS`] runs.
 //! - `bank`: transfers with user-aborted overdrafts and read-only audits; totals stay exact and no
 //!   execution ever read an inconsistent total.
 //! - `user_abort_rolls_back`: a cancelled transaction leaves no trace, on either path.
@@ -10,11 +16,28 @@ mod common;
 
 use common::{check_accounting, hardware_path};
 use fallback::{ElisionBackend, RawLock, RetryPolicy, TicketLock, TtasLock};
-use tm::conformance::{BankConfig, Stop, bank, counters, user_abort_rolls_back};
-use tm::{Backend, Handle, Tx};
+use std::time::Duration;
+use tm::conformance::{
+    BankConfig, CounterConfig, Stop, bank, conflicts_detected, counters, user_abort_rolls_back,
+};
+use tm::{AbortCause, Backend, Handle, Tx};
 
 const INCREMENTS: u64 = 5_000;
 const BANK_OPS: u64 = 5_000;
+/// The shortest multi-threaded run.
+const FLOOR: Duration = Duration::from_millis(50);
+
+/// The causes hardware aborts are counted under.
+const HARDWARE: [AbortCause; 8] = [
+    AbortCause::Conflict,
+    AbortCause::Capacity,
+    AbortCause::Explicit,
+    AbortCause::LockBusy,
+    AbortCause::RetryOnly,
+    AbortCause::Nested,
+    AbortCause::Debug,
+    AbortCause::Status0,
+];
 
 fn conformance<L: RawLock, P: RetryPolicy + Copy>(policy: P, threads: usize) {
     let rtm = common::rtm_usable();
@@ -22,21 +45,56 @@ fn conformance<L: RawLock, P: RetryPolicy + Copy>(policy: P, threads: usize) {
     let what = format!("{} on {} at {threads} threads", policy.label(), L::NAME);
     assert_eq!(b.unusable().is_none(), rtm);
 
-    let r = counters(&b, threads, INCREMENTS, 4, 8);
-    assert!(
-        r.exact(),
-        "{what}: counters {:?}, expected {}",
-        r.values,
-        r.expected
-    );
-    check_accounting(&r.stats, threads as u64 * INCREMENTS, rtm, &what);
+    let run_counters = || {
+        let r = counters(
+            &b,
+            CounterConfig {
+                threads,
+                counters: 4,
+                stride: 8,
+                stop: Stop::AtLeast {
+                    ops: INCREMENTS,
+                    time: FLOOR,
+                },
+            },
+        );
+        assert!(
+            r.exact(),
+            "{what}: counters {:?}, expected {}",
+            r.values,
+            r.expected
+        );
+        assert!(r.expected >= threads as u64 * INCREMENTS, "{what}");
+        check_accounting(&r.stats, r.expected, rtm, &what);
+        r.stats
+    };
+    let mut stats = run_counters();
+    if rtm {
+        // Threads incrementing the same lines in hardware must conflict.
+        for round in 1..=common::ROUNDS {
+            match conflicts_detected(&stats, 1, &HARDWARE) {
+                Ok(_) => break,
+                Err(e) if round == common::ROUNDS => panic!("{what}: {e}"),
+                Err(_) => stats = run_counters(),
+            }
+        }
+    } else {
+        assert_eq!(
+            stats.total_aborts(),
+            0,
+            "{what}: the lock path never aborts"
+        );
+    }
 
     let r = bank(
         &b,
         BankConfig {
             accounts: 64,
             threads,
-            stop: Stop::Ops(BANK_OPS),
+            stop: Stop::AtLeast {
+                ops: BANK_OPS,
+                time: FLOOR,
+            },
             ..BankConfig::default()
         },
     );
@@ -45,6 +103,14 @@ fn conformance<L: RawLock, P: RetryPolicy + Copy>(policy: P, threads: usize) {
         r.transfers > 0 && r.audits > 0,
         "{what}: bank did no work: {r:?}"
     );
+    assert!(r.operations >= threads as u64 * BANK_OPS, "{what}");
+    if !rtm {
+        assert_eq!(
+            r.stats.total_aborts(),
+            0,
+            "{what}: the lock path never aborts (cancels are user aborts, not aborts)"
+        );
+    }
     check_accounting(&r.stats, r.transfers + r.audits, rtm, &what);
     assert_eq!(
         r.stats.user_aborts, r.cancelled,
@@ -146,9 +212,18 @@ fn explicit_user_aborts_every_policy() {
 fn small_sections_commit_in_hardware() {
     let rtm = hardware_path("conformance::small_sections_commit_in_hardware");
     let b: ElisionBackend<TtasLock, _> = ElisionBackend::new(fallback::CauseAware::default());
-    let r = counters(&b, 1, 2_000, 1, 8);
+    let r = counters(
+        &b,
+        CounterConfig {
+            threads: 1,
+            counters: 1,
+            stride: 8,
+            stop: Stop::Ops(2_000),
+        },
+    );
     assert!(r.exact());
-    check_accounting(&r.stats, 2_000, rtm, "small sections");
+    assert_eq!(r.expected, 2_000, "one thread runs exactly its share");
+    check_accounting(&r.stats, r.expected, rtm, "small sections");
     if rtm {
         assert!(
             r.stats.commits > 0,

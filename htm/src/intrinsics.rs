@@ -8,6 +8,8 @@
 //! it a second time, on an abort, with a different EAX; it then also restores every other register
 //! to its value at the `xbegin` and discards every memory write made since. The machine state is
 //! therefore exactly one the block could have produced, so nothing the compiler assumed is broken.
+//! RTM flattens nesting: an `xbegin` inside a running transaction only deepens it, and an abort at
+//! any depth resumes after the *outermost* `xbegin`, so only that block ever returns twice.
 //! The blocks are not `nomem`, so the compiler orders memory accesses around the transaction
 //! boundaries as around any opaque call.
 
@@ -57,7 +59,8 @@ mod asm_impl {
     /// The CPU must support RTM, and a transaction must be running (otherwise `#GP`).
     #[inline(always)]
     pub unsafe fn _xend() {
-        // SAFETY: the caller guarantees RTM and a running transaction.
+        // SAFETY: the caller guarantees RTM and a running transaction, so `xend` neither raises
+        // `#UD` nor `#GP`; it does not touch the stack.
         unsafe { asm!("xend", options(nostack)) };
     }
 
@@ -68,7 +71,9 @@ mod asm_impl {
     #[inline(always)]
     pub unsafe fn _xabort<const IMM8: u32>() {
         const { assert!(IMM8 <= 0xff, "xabort takes an 8-bit immediate") };
-        // SAFETY: the caller guarantees RTM; outside a transaction `xabort` is a no-op.
+        // SAFETY: the caller guarantees RTM; outside a transaction `xabort` is a no-op, and inside
+        // one it resumes at the outermost `xbegin` with every register and memory write restored
+        // (see the module documentation). It does not touch the stack.
         unsafe { asm!("xabort {code}", code = const IMM8, options(nostack)) };
     }
 
@@ -79,7 +84,10 @@ mod asm_impl {
     #[inline(always)]
     pub unsafe fn _xtest() -> u8 {
         let inside: u8;
-        // SAFETY: the caller guarantees RTM; `xtest` only sets ZF, read by `setnz`.
+        // SAFETY: the caller guarantees RTM (or HLE). `xtest` touches no memory and writes only
+        // flags: ZF is cleared inside a transaction and set outside, and CF, OF, SF, PF and AF are
+        // cleared. The block does not claim `preserves_flags`, so the compiler treats all flags
+        // as clobbered; `setnz` turns ZF into the result.
         unsafe { asm!("xtest", "setnz {r}", r = out(reg_byte) inside, options(nomem, nostack)) };
         inside
     }

@@ -7,9 +7,11 @@
 //!   and status 0, and classifies each status under one [`HwCause`].
 //! - [`detect`]: what the CPU claims (vendor, family/model/stepping, brand, microcode, hypervisor,
 //!   RTM, HLE, RTM_ALWAYS_ABORT, TSX_FORCE_ABORT, TSXLDTRK).
-//! - [`Rtm`]: the capability token. Its only constructor, [`Rtm::detect`], proves that transactions
-//!   really commit on this machine, so code holding an `Rtm` can never execute `xbegin` where it
-//!   would fault. `TMLAB_NO_RTM=1` makes detection refuse, to test the no-RTM path anywhere.
+//! - [`Rtm`]: the capability token. Its only constructors, [`Rtm::detect`] and its uncached form,
+//!   read the CPUID bits themselves and prove that transactions really commit on this machine, so
+//!   code holding an `Rtm` can never execute `xbegin` where it would fault, and safe code cannot
+//!   get one any other way. `TMLAB_NO_RTM=1` makes detection refuse, to test the no-RTM path
+//!   anywhere.
 #![cfg_attr(feature = "nightly", feature(stdarch_x86_rtm))]
 
 pub mod detect;

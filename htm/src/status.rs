@@ -7,7 +7,7 @@ use core::fmt;
 /// | bits  | meaning                                                         |
 /// |-------|-----------------------------------------------------------------|
 /// | 0     | EXPLICIT: aborted by `xabort`                                   |
-/// | 1     | RETRY: may succeed if retried (clear when bit 3 is set)         |
+/// | 1     | RETRY: may succeed if retried (always clear when bit 0 is set)  |
 /// | 2     | CONFLICT: another processor touched the read or write set       |
 /// | 3     | CAPACITY: an internal buffer overflowed                         |
 /// | 4     | DEBUG: a debug breakpoint was hit                               |
@@ -73,7 +73,8 @@ impl AbortStatus {
         self.0 & Self::EXPLICIT != 0
     }
 
-    /// Bit 1: the hardware suggests a retry may succeed.
+    /// Bit 1: the hardware suggests a retry may succeed. The SDM (vol. 1, table 16-1) says it is
+    /// always clear when bit 0 (EXPLICIT) is set.
     #[inline]
     pub const fn may_retry(self) -> bool {
         self.0 & Self::RETRY != 0
@@ -250,6 +251,8 @@ mod tests {
         );
         assert_eq!(AbortStatus::from_raw(0b110).to_string(), "RETRY|CONFLICT");
         assert_eq!(AbortStatus::from_raw(0b1000).to_string(), "CAPACITY");
+        // RETRY with EXPLICIT never comes from hardware (the SDM rules it out); it still decodes
+        // bit by bit.
         assert_eq!(
             AbortStatus::from_raw(0xff00_0003).to_string(),
             "EXPLICIT(0xff)|RETRY"

@@ -10,9 +10,17 @@ pub const NO_RTM_ENV: &str = "TMLAB_NO_RTM";
 
 /// Proof that RTM transactions commit on this machine.
 ///
-/// The only way to obtain one is [`Rtm::detect`], which checks the CPUID bits and then runs
-/// transactions until one commits with its write visible afterwards. Every method that executes an
-/// RTM instruction takes the token, so no path can execute `xbegin` on a CPU that would fault.
+/// The only ways to obtain one are [`Rtm::detect`] and [`Rtm::detect_uncached`], which read the
+/// CPUID bits themselves (no caller can supply them) and then run transactions until one commits
+/// with its write visible afterwards. Every method that executes an RTM instruction takes the
+/// token, so no path in safe code can execute `xbegin` on a CPU that would fault.
+///
+/// The token cannot be built by hand; its field is private:
+///
+/// ```compile_fail,E0423
+/// #![forbid(unsafe_code)]
+/// let forged = htm::Rtm; // error[E0423]: a struct with private fields, not a unit value
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Rtm {
     _proof: Proof,
@@ -105,50 +113,81 @@ impl Rtm {
     pub fn detect() -> Result<Rtm, Unusable> {
         static DETECTED: OnceLock<Result<Rtm, Unusable>> = OnceLock::new();
         DETECTED
-            .get_or_init(|| Self::detect_uncached(forced_off(), tsx_features()))
+            .get_or_init(|| Self::detect_uncached(forced_off()))
             .clone()
     }
 
-    /// [`Rtm::detect`] without the cache and with the inputs given, for tests.
-    pub fn detect_uncached(forced_off: bool, features: TsxFeatures) -> Result<Rtm, Unusable> {
-        if forced_off {
-            return Err(Unusable::ForcedOff);
+    /// [`Rtm::detect`] without the cache, with the `TMLAB_NO_RTM` decision given as `forced_off`
+    /// (for tests of both answers in one process).
+    ///
+    /// The CPUID bits are read here, by this crate, every time: a caller cannot claim RTM on a CPU
+    /// without it. (This function once took the bits as an argument, so safe code could pass
+    /// `rtm: true` on a CPU without RTM and have the proof execute `xbegin`, which raises `#UD`.)
+    ///
+    /// ```compile_fail,E0061
+    /// #![forbid(unsafe_code)]
+    /// let claimed = htm::detect::TsxFeatures { rtm: true, ..Default::default() };
+    /// let _ = htm::Rtm::detect_uncached(false, claimed); // error[E0061]: takes 1 argument
+    /// ```
+    pub fn detect_uncached(forced_off: bool) -> Result<Rtm, Unusable> {
+        let features = tsx_features();
+        if let Some(why) = refusal(forced_off, &features) {
+            return Err(why);
         }
-        if cfg!(not(target_arch = "x86_64")) {
-            return Err(Unusable::NotX86);
-        }
-        if !features.rtm {
-            return Err(Unusable::NoCpuidBit);
-        }
-        if features.rtm_always_abort {
-            return Err(Unusable::AlwaysAbort);
-        }
-        imp::prove()
+        imp::prove(CpuidSaysRtm(()))
+    }
+}
+
+/// Evidence that this crate itself read CPUID and found RTM usable: the RTM bit set and
+/// RTM_ALWAYS_ABORT clear. Only [`Rtm::detect_uncached`] creates one (its field is private to this
+/// module), right after [`refusal`] accepted the bits it read with [`tsx_features`], so holding one
+/// means `xbegin` is a supported instruction on this CPU.
+#[derive(Clone, Copy, Debug)]
+struct CpuidSaysRtm(());
+
+/// Why detection refuses without executing any RTM instruction, given the `TMLAB_NO_RTM` decision
+/// and the CPUID bits; `None` when the bits allow the proof to run. Pure, so every refusal can be
+/// tested on any machine.
+fn refusal(forced_off: bool, features: &TsxFeatures) -> Option<Unusable> {
+    if forced_off {
+        Some(Unusable::ForcedOff)
+    } else if cfg!(not(target_arch = "x86_64")) {
+        Some(Unusable::NotX86)
+    } else if !features.rtm {
+        Some(Unusable::NoCpuidBit)
+    } else if features.rtm_always_abort {
+        Some(Unusable::AlwaysAbort)
+    } else {
+        None
     }
 }
 
 #[cfg(target_arch = "x86_64")]
 mod imp {
-    use super::{PROOF_ATTEMPTS, Proof, Rtm, Unusable};
+    use super::{CpuidSaysRtm, PROOF_ATTEMPTS, Proof, Rtm, Unusable};
     use crate::AbortStatus;
     use crate::intrinsics::{_XBEGIN_STARTED, _xabort, _xbegin, _xend, _xtest};
     use core::sync::atomic::{AtomicU64, Ordering};
 
     /// Runs transactions that write a fresh value to a pre-faulted word until one commits.
     ///
-    /// Only called once the CPUID RTM bit is known to be set, so `xbegin` cannot fault.
-    pub(super) fn prove() -> Result<Rtm, Unusable> {
+    /// `_cpuid` is the evidence that CPUID, read by this crate, reports RTM, so `xbegin` cannot
+    /// fault.
+    pub(super) fn prove(_cpuid: CpuidSaysRtm) -> Result<Rtm, Unusable> {
         // Pre-fault and warm the word: a first touch inside a transaction aborts with status 0.
         let word = AtomicU64::new(0);
         let mut last_status = AbortStatus::from_raw(0);
         for i in 1..=u64::from(PROOF_ATTEMPTS) {
-            // SAFETY: the RTM CPUID bit is set (checked by the caller) and not always-abort; the
-            // transaction ends with `_xend` in this frame.
+            // SAFETY: `_cpuid` exists only if `detect_uncached` read CPUID itself and found the RTM
+            // bit set and RTM_ALWAYS_ABORT clear, so `xbegin` is supported. The transaction either
+            // aborts (resuming here, in this live frame) or reaches the `_xend` below in this frame;
+            // nothing between them can panic or return.
             let status = unsafe { _xbegin() };
             if status == _XBEGIN_STARTED {
                 // Relaxed: inside a transaction the store is published atomically by `xend`.
                 word.store(i, Ordering::Relaxed);
-                // SAFETY: a transaction is running (we are past a successful `_xbegin`).
+                // SAFETY: RTM is supported (as for `_xbegin`) and the transaction started above is
+                // running: had it aborted, execution would have resumed at `_xbegin` instead.
                 unsafe { _xend() };
                 // Relaxed: same thread; only program order matters here.
                 if word.load(Ordering::Relaxed) == i {
@@ -170,8 +209,11 @@ mod imp {
 
     impl Drop for EndOnUnwind {
         fn drop(&mut self) {
-            // SAFETY: an `EndOnUnwind` only exists while a token exists, so RTM is supported, and
-            // `_xend` is only executed when `_xtest` says a transaction is running.
+            // SAFETY: an `EndOnUnwind` is created only in `Rtm::transaction`, which holds a token
+            // (so RTM is supported), right after its `_xbegin` started a transaction, and it is
+            // dropped only when the closure unwinds. Safe code in the closure cannot end that
+            // transaction (see `Rtm::transaction`), so it is still running here; `_xtest` checks
+            // it anyway before `_xend` ends it (or, when nested, leaves its nesting level).
             unsafe {
                 if _xtest() != 0 {
                     _xend();
@@ -186,7 +228,8 @@ mod imp {
         macro_rules! dispatch {
             ($($c:literal)*) => {
                 match code {
-                    // SAFETY: only called through a token, so RTM is supported.
+                    // SAFETY: only `Rtm::abort_with`, which holds a token, calls this, so RTM is
+                    // supported; outside a transaction `xabort` is a no-op.
                     $($c => unsafe { _xabort::<$c>() },)*
                 }
             };
@@ -209,9 +252,9 @@ mod imp {
 
 #[cfg(not(target_arch = "x86_64"))]
 mod imp {
-    use super::{Rtm, Unusable};
+    use super::{CpuidSaysRtm, Rtm, Unusable};
 
-    pub(super) fn prove() -> Result<Rtm, Unusable> {
+    pub(super) fn prove(_cpuid: CpuidSaysRtm) -> Result<Rtm, Unusable> {
         Err(Unusable::NotX86)
     }
 }
@@ -230,18 +273,28 @@ impl Rtm {
     /// a panic does unwind out of `body` inside the transaction, the transaction is committed with
     /// whatever it wrote so far before unwinding continues, as if the code had run without one; an
     /// abort can therefore never resume in a dead stack frame.
+    ///
+    /// Called inside a running transaction, it nests as RTM does (Intel SDM vol. 1, 16.3.1): the
+    /// inner commit only leaves the inner level, everything commits with the outermost
+    /// transaction, and an abort anywhere, this call's included, resumes at the outermost
+    /// `xbegin`: the outermost `transaction` returns the status and this call never returns.
     #[inline(always)]
     pub fn transaction<R>(self, body: impl FnOnce() -> R) -> Result<R, AbortStatus> {
         use crate::intrinsics::{_XBEGIN_STARTED, _xbegin, _xend};
-        // SAFETY: the token proves RTM works. The transaction is ended below in this frame: by
-        // `_xend` on the normal path and by `EndOnUnwind` if `body` unwinds.
+        // SAFETY: the token proves RTM works. This `_xbegin` is matched in this frame by exactly
+        // one `_xend`: below on the normal path, or in `EndOnUnwind` if `body` unwinds. Safe code
+        // in `body` can neither end the transaction (`_xend` is unsafe, nested `transaction` calls
+        // are balanced) nor continue after aborting it: an abort resumes at this `_xbegin` or, when
+        // nested, at the outermost one, whose frame encloses this one. So no abort ever resumes in
+        // a dead frame.
         let status = unsafe { _xbegin() };
         if status == _XBEGIN_STARTED {
             let guard = imp::EndOnUnwind;
             let result = body();
             core::mem::forget(guard);
-            // SAFETY: RTM works (token) and the transaction started above is still running: `body`
-            // cannot end it without `unsafe`.
+            // SAFETY: RTM works (token), and the transaction started above is still running at
+            // the level it started at: `body` returned normally, so it neither ended it (see
+            // above) nor aborted it (execution would have resumed at an `_xbegin` instead).
             unsafe { _xend() };
             Ok(result)
         } else {
@@ -266,7 +319,7 @@ impl Rtm {
     /// Whether a transaction is running (`xtest`).
     #[inline(always)]
     pub fn in_transaction(self) -> bool {
-        // SAFETY: the token proves RTM works.
+        // SAFETY: the token proves RTM works; `xtest` only reads the transactional state.
         unsafe { crate::intrinsics::_xtest() != 0 }
     }
 }
@@ -298,35 +351,45 @@ impl Rtm {
 mod tests {
     use super::*;
 
+    const RTM: TsxFeatures = TsxFeatures {
+        rtm: true,
+        hle: false,
+        rtm_always_abort: false,
+        tsx_force_abort: false,
+        tsxldtrk: false,
+    };
+
     #[test]
     fn forced_off_wins_over_everything() {
-        let all = TsxFeatures {
-            rtm: true,
-            ..TsxFeatures::default()
-        };
-        assert_eq!(
-            Rtm::detect_uncached(true, all).unwrap_err(),
-            Unusable::ForcedOff
-        );
+        assert_eq!(refusal(true, &RTM), Some(Unusable::ForcedOff));
+        assert_eq!(Rtm::detect_uncached(true).unwrap_err(), Unusable::ForcedOff);
     }
 
     #[test]
     fn missing_bit_and_always_abort_are_refused_without_executing_xbegin() {
-        let none = TsxFeatures::default();
         let always = TsxFeatures {
-            rtm: true,
             rtm_always_abort: true,
-            ..TsxFeatures::default()
+            ..RTM
         };
         if cfg!(target_arch = "x86_64") {
             assert_eq!(
-                Rtm::detect_uncached(false, none).unwrap_err(),
-                Unusable::NoCpuidBit
+                refusal(false, &TsxFeatures::default()),
+                Some(Unusable::NoCpuidBit)
             );
-            assert_eq!(
-                Rtm::detect_uncached(false, always).unwrap_err(),
-                Unusable::AlwaysAbort
-            );
+            assert_eq!(refusal(false, &always), Some(Unusable::AlwaysAbort));
+            assert_eq!(refusal(false, &RTM), None, "the bits allow the proof");
+        } else {
+            assert_eq!(refusal(false, &RTM), Some(Unusable::NotX86));
+        }
+    }
+
+    #[test]
+    fn uncached_detection_reads_this_cpu() {
+        let here = tsx_features();
+        match Rtm::detect_uncached(false) {
+            Ok(_) => assert_eq!(refusal(false, &here), None),
+            Err(Unusable::NeverCommits { .. }) => assert_eq!(refusal(false, &here), None),
+            Err(why) => assert_eq!(refusal(false, &here), Some(why)),
         }
     }
 

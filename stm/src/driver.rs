@@ -16,7 +16,13 @@
 //! A barrier that fails dooms the attempt ([`Attempt::doomed`]). The doom outranks whatever the
 //! closure returns afterwards, so a closure that swallows the error and returns `Ok`, or cancels
 //! based on a failed read, is retried instead of committing or cancelling on an invalid snapshot.
+//!
+//! A panic in the closure rolls the attempt back as it unwinds out of [`run`] (a drop guard calls
+//! [`Attempt::rollback`]): whatever the attempt holds is released and its effects are undone before
+//! the caller can catch the panic, so the same handle, and every other thread, carries on as if the
+//! transaction had never started. Nothing is counted for it.
 
+use core::marker::PhantomData;
 use tm::backoff::Backoff;
 use tm::{Abort, AbortCause, Handle, ThreadStats, Tx, UserAbort, clock};
 
@@ -57,7 +63,15 @@ where
     let mut start = clock::now();
     loop {
         tx.begin();
-        let outcome = body(tx);
+        let outcome = {
+            let guard = RollbackOnUnwind {
+                tx: &mut *tx,
+                _tx: PhantomData,
+            };
+            let outcome = body(&mut *guard.tx);
+            core::mem::forget(guard);
+            outcome
+        };
         let cause = match (tx.doomed(), outcome) {
             (None, Ok(value)) => match tx.commit() {
                 Ok(()) => {
@@ -89,6 +103,20 @@ where
         };
         retry(tx, stats, backoff, cause, start);
         start = clock::now();
+    }
+}
+
+/// Rolls back the attempt of `tx` when dropped, which only happens if the closure unwinds (the
+/// normal path forgets it).
+struct RollbackOnUnwind<'t, 'a, T: Attempt<'a>> {
+    tx: &'t mut T,
+    _tx: PhantomData<&'a ()>,
+}
+
+impl<'a, T: Attempt<'a>> Drop for RollbackOnUnwind<'_, 'a, T> {
+    #[cold]
+    fn drop(&mut self) {
+        self.tx.rollback();
     }
 }
 

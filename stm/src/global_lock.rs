@@ -108,8 +108,9 @@ impl Backend for GlobalLock {
 pub type GlobalLockHandle<'a> = DriverHandle<GlobalLockTx<'a>>;
 
 impl Drop for GlobalLockTx<'_> {
-    /// If a closure panicked while holding the lock, undoes its writes and releases the lock
-    /// as the panic unwinds through the handle's owner, so other threads do not wait forever.
+    /// Never finds the lock held in practice: the retry loop rolls an attempt back as soon as a
+    /// panic unwinds out of its closure. This only guards against the transaction state being
+    /// dropped mid-attempt some other way, so the lock can never stay held by a dead handle.
     fn drop(&mut self) {
         if self.held {
             self.rollback();

@@ -58,12 +58,12 @@ impl Norec {
         Norec::with_backoff(Self::DEFAULT_BACKOFF_MAX_STEP)
     }
 
-    /// NOrec whose backoff bound doubles up to `2^(max_step + 1)` spins (`max_step` is capped at
-    /// 31 by [`Backoff`]).
+    /// NOrec whose backoff bound doubles up to `2^(max_step + 1)` spins (`max_step` is clamped
+    /// to [`tm::backoff::MAX_STEP`], a cap of 2^32 spins).
     pub fn with_backoff(max_step: u32) -> Norec {
         Norec {
             seq: SeqLock::new(),
-            backoff_max_step: max_step.min(31),
+            backoff_max_step: max_step.min(tm::backoff::MAX_STEP),
         }
     }
 }

@@ -66,8 +66,8 @@ impl Default for Tl2Config {
 pub const MAX_LOCK_TABLE_BITS: u32 = 26;
 /// The largest accepted [`Tl2Config::stripe_bytes`].
 pub const MAX_STRIPE_BYTES: usize = 1 << 16;
-/// The largest accepted backoff step (the cap of [`Backoff`]).
-pub const MAX_BACKOFF_STEP: u32 = 31;
+/// The largest accepted backoff step ([`tm::backoff::MAX_STEP`]: a cap of 2^32 spins).
+pub const MAX_BACKOFF_STEP: u32 = tm::backoff::MAX_STEP;
 
 /// A [`Tl2Config`] or [`LsaConfig`](crate::LsaConfig) that cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -420,5 +420,47 @@ impl<'a> Attempt<'a> for Tl2Tx<'a> {
     fn rollback(&mut self) {
         // Locks are only held inside commit_writes, which releases them on every failure path.
         debug_assert!(self.records.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The largest step TL2 accepts (and NOrec clamps to) is one `Backoff` survives: 40
+    /// consecutive aborts draw delays below a bound that stops at 2^32 (it used to wrap to 0 at
+    /// the 32nd and divide by zero). The draws do not spin, which would take minutes at this cap.
+    #[test]
+    fn the_largest_accepted_backoff_step_survives_40_aborts() {
+        let tl2 = Tl2::with_config(Tl2Config {
+            backoff_max_step: MAX_BACKOFF_STEP,
+            ..Tl2Config::default()
+        })
+        .expect("the largest step is accepted");
+        let cap = 1u64 << 32;
+        assert!(
+            tl2.info()
+                .params
+                .contains(&("backoff_cap_spins".to_string(), cap.to_string()))
+        );
+        assert_eq!(
+            crate::Norec::with_backoff(u32::MAX).info().params[0],
+            ("backoff_max_step".to_string(), MAX_BACKOFF_STEP.to_string())
+        );
+        let mut backoff = Backoff::new(MAX_BACKOFF_STEP, 99);
+        for _ in 0..40 {
+            let bound = backoff.bound();
+            assert!(bound <= cap);
+            assert!(backoff.next_delay() < bound);
+        }
+        assert_eq!(backoff.bound(), cap);
+        assert_eq!(
+            Tl2::with_config(Tl2Config {
+                backoff_max_step: MAX_BACKOFF_STEP + 1,
+                ..Tl2Config::default()
+            })
+            .unwrap_err(),
+            ConfigError::BadBackoff(MAX_BACKOFF_STEP + 1)
+        );
     }
 }

@@ -21,7 +21,8 @@ pub enum AbortCause {
     LockBusy,
     /// Only the RETRY bit was set: the hardware suggests the attempt may succeed if retried.
     RetryOnly,
-    /// An abort inside a nested transaction.
+    /// An abort inside a nested transaction (RTM's NESTED status bit), or, in lock elision, an
+    /// abort raised by a critical section nested in the attempt.
     Nested,
     /// A debug breakpoint was hit.
     Debug,

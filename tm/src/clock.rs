@@ -3,14 +3,42 @@
 //! [`now`] is the cheap, unserialized read used around every transactional attempt. [`start`] and
 //! [`stop`] are the serialized pair for measuring short code sequences (the pattern of Intel's
 //! "How to Benchmark Code Execution Times"): `lfence; rdtsc` before, `rdtscp; lfence` after, so the
-//! measured instructions can neither start before the first read nor finish after the second.
+//! measured instructions can neither start before the first read nor finish after the second. On a
+//! CPU without `rdtscp` (CPUID.80000001H:EDX[27]; Intel before Nehalem) the end is
+//! `lfence; rdtsc; lfence`, which waits for the same earlier instructions.
 //!
-//! On targets other than x86-64 the counter is replaced by nanoseconds since an arbitrary origin,
-//! and [`ticks_per_second`] says so by returning exactly `1e9`.
+//! On targets other than x86-64, and under Miri (which does not execute `rdtsc`), the counter is
+//! replaced by nanoseconds since an arbitrary origin, and [`ticks_per_second`] says so by returning
+//! exactly `1e9`.
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(miri)))]
 mod imp {
-    use core::arch::x86_64::{__rdtscp, _mm_lfence, _rdtsc};
+    use core::arch::x86_64::{__cpuid, __rdtscp, _mm_lfence, _rdtsc};
+    use core::sync::atomic::{AtomicU8, Ordering};
+
+    /// Whether this CPU has `rdtscp`: 0 not yet known, 1 no, 2 yes.
+    static RDTSCP: AtomicU8 = AtomicU8::new(0);
+
+    #[inline(always)]
+    fn has_rdtscp() -> bool {
+        // Relaxed: the value is a fact about the CPU, the same whichever thread computes it, and
+        // it publishes nothing else.
+        match RDTSCP.load(Ordering::Relaxed) {
+            2 => true,
+            1 => false,
+            _ => detect_rdtscp(),
+        }
+    }
+
+    #[cold]
+    fn detect_rdtscp() -> bool {
+        // Leaf 0x8000_0001 is only valid when the maximum extended leaf reaches it.
+        let present =
+            __cpuid(0x8000_0000).eax >= 0x8000_0001 && __cpuid(0x8000_0001).edx & (1 << 27) != 0;
+        // Relaxed: see `has_rdtscp`.
+        RDTSCP.store(if present { 2 } else { 1 }, Ordering::Relaxed);
+        present
+    }
 
     #[inline(always)]
     pub fn now() -> u64 {
@@ -20,6 +48,9 @@ mod imp {
 
     #[inline(always)]
     pub fn start() -> u64 {
+        // Learn now, before the measured region, whether `stop` may use `rdtscp` (CPUID is slow
+        // and, in a VM, exits to the hypervisor).
+        has_rdtscp();
         // SAFETY: `lfence` (SSE2, baseline on x86-64) and `rdtsc` have no memory effects.
         unsafe {
             _mm_lfence();
@@ -29,17 +60,28 @@ mod imp {
 
     #[inline(always)]
     pub fn stop() -> u64 {
-        let mut aux = 0u32;
-        // SAFETY: `rdtscp` writes only `aux`, a valid local; it is present on every x86-64 CPU
-        // tmlab supports (RTM-capable CPUs all have it, and so do AMD's since K8).
-        let t = unsafe { __rdtscp(&mut aux) };
-        // SAFETY: as above, `lfence` has no memory effects.
-        unsafe { _mm_lfence() };
-        t
+        if has_rdtscp() {
+            let mut aux = 0u32;
+            // SAFETY: this CPU has `rdtscp` (CPUID.80000001H:EDX[27], checked just above), which
+            // writes only `aux`, a valid local.
+            let t = unsafe { __rdtscp(&mut aux) };
+            // SAFETY: `lfence` (SSE2, baseline on x86-64) has no memory effects.
+            unsafe { _mm_lfence() };
+            t
+        } else {
+            // SAFETY: `lfence` (SSE2, baseline on x86-64) and `rdtsc` (on every x86-64 CPU) have
+            // no memory effects.
+            unsafe {
+                _mm_lfence();
+                let t = _rdtsc();
+                _mm_lfence();
+                t
+            }
+        }
     }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(any(not(target_arch = "x86_64"), miri))]
 mod imp {
     use std::sync::OnceLock;
     use std::time::Instant;
@@ -86,7 +128,7 @@ pub fn stop() -> u64 {
 /// On CPUs with an invariant TSC (`constant_tsc` and `nonstop_tsc` in `/proc/cpuinfo`) the rate is
 /// constant, so a window of 20 to 100 ms gives it to better than 0.1 %.
 pub fn ticks_per_second(window: std::time::Duration) -> f64 {
-    if cfg!(not(target_arch = "x86_64")) {
+    if cfg!(any(not(target_arch = "x86_64"), miri)) {
         return 1e9;
     }
     let t0 = std::time::Instant::now();

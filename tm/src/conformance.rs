@@ -8,19 +8,128 @@
 //!   with a user abort *after* writing, so rollback of buffered or in-place writes is exercised too.
 //! - [`counters`]: every transaction increments the same set of words; the final values are exact.
 //! - [`user_abort_rolls_back`]: a single-threaded check that a cancelled transaction leaves no trace.
+//! - [`conflicts_detected`]: whether a run's statistics show the conflicts a contended workload on a
+//!   backend that can abort must produce, each under a cause the backend may report.
+//!
+//! The multi-threaded checks only test concurrency if the threads really overlap. So all threads
+//! start together, at a barrier, and a run bounded by operations
+//! ([`Stop::Ops`], [`Stop::AtLeast`]) ends only once *every* thread has done its share: a thread
+//! that finishes early keeps running transactions (which count) until the slowest one is done, so
+//! no share ever runs alone. [`Stop::AtLeast`] adds a time floor, which makes threads that share
+//! one core interleave too: the run spans many scheduler time slices, and a thread preempted inside
+//! a transaction resumes after the others have committed. Neither is a timed assertion; both only
+//! shape the workload.
 
 use crate::rng::SplitMix64;
-use crate::{Abort, Backend, Handle, TWord, ThreadStats, Tx, UserAbort};
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::{Abort, AbortCause, Backend, Handle, TWord, ThreadStats, Tx, UserAbort};
+use std::sync::Barrier;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// When a multi-threaded check stops.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stop {
-    /// Each thread runs this many transactions.
+    /// Each thread runs at least this many transactions, and keeps running until every thread
+    /// has run that many.
     Ops(u64),
+    /// As [`Stop::Ops`], and at least until `time` has passed since the start.
+    AtLeast {
+        /// Transactions each thread runs at least.
+        ops: u64,
+        /// The shortest run.
+        time: Duration,
+    },
     /// All threads run until this much time has passed.
     After(Duration),
+}
+
+impl Stop {
+    /// Each thread's share of operations, and the time floor.
+    fn bounds(self) -> (u64, Duration) {
+        match self {
+            Stop::Ops(ops) => (ops, Duration::ZERO),
+            Stop::AtLeast { ops, time } => (ops, time),
+            Stop::After(time) => (0, time),
+        }
+    }
+}
+
+/// The start and the end of a multi-threaded run (see the module documentation).
+struct Run {
+    threads: usize,
+    share: u64,
+    /// All threads (and the coordinating one) have their handles: the run starts.
+    start: Barrier,
+    /// Threads that have done their share.
+    done: AtomicUsize,
+    /// The time floor has passed.
+    time_up: AtomicBool,
+}
+
+impl Run {
+    fn new(threads: usize, stop: Stop) -> Run {
+        Run {
+            threads,
+            share: stop.bounds().0,
+            start: Barrier::new(threads + 1),
+            done: AtomicUsize::new(0),
+            time_up: AtomicBool::new(stop.bounds().1.is_zero()),
+        }
+    }
+
+    /// The coordinating thread's part: starts the run and lets the time floor pass. Returns the
+    /// start time.
+    fn coordinate(&self, stop: Stop) -> Instant {
+        self.start.wait();
+        let started = Instant::now();
+        let floor = stop.bounds().1;
+        if !floor.is_zero() {
+            std::thread::sleep(floor);
+            // Relaxed: the flag carries no data; the joins synchronize everything else.
+            self.time_up.store(true, Ordering::Relaxed);
+        }
+        started
+    }
+
+    /// A worker's part: waits for the start, then takes its seat.
+    fn join(&self) -> Seat<'_> {
+        self.start.wait();
+        Seat {
+            run: self,
+            reached: false,
+        }
+    }
+}
+
+/// One worker's place in a [`Run`]. It counts as done when it has run its share, or when it leaves
+/// without (a panicking worker must not hold the others forever).
+struct Seat<'r> {
+    run: &'r Run,
+    reached: bool,
+}
+
+impl Seat<'_> {
+    /// Whether the worker, having run `ops` operations, stops now (asked before each operation).
+    fn stop_before(&mut self, ops: u64) -> bool {
+        if !self.reached && ops >= self.run.share {
+            self.reached = true;
+            // Relaxed: a counter read only for this decision.
+            self.run.done.fetch_add(1, Ordering::Relaxed);
+        }
+        // Relaxed: see above and `Run::coordinate`.
+        self.reached
+            && self.run.done.load(Ordering::Relaxed) == self.run.threads
+            && self.run.time_up.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Seat<'_> {
+    fn drop(&mut self) {
+        if !self.reached {
+            // Relaxed: as in `stop_before`.
+            self.run.done.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Parameters of [`bank`].
@@ -56,6 +165,8 @@ impl Default for BankConfig {
 /// What [`bank`] observed.
 #[derive(Clone, Debug)]
 pub struct BankReport {
+    /// Operations run over all threads (transfers, cancelled transfers and audits).
+    pub operations: u64,
     /// Transfers that committed.
     pub transfers: u64,
     /// Transfers cancelled by a user abort because the source account would have been overdrawn.
@@ -98,32 +209,29 @@ pub fn bank<B: Backend>(backend: &B, config: BankConfig) -> BankReport {
         .map(|_| TWord::new(config.initial_balance))
         .collect();
     let expected_total = config.initial_balance * config.accounts as u64;
-    let stop = AtomicBool::new(false);
-    let started = Instant::now();
+    let run = Run::new(config.threads, config.stop);
 
-    let per_thread: Vec<(BankReport, ThreadStats)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..config.threads)
-            .map(|i| {
-                let accounts = &accounts;
-                let stop = &stop;
-                s.spawn(move || {
-                    bank_thread(backend, accounts, expected_total, config, i as u64, stop)
+    let (started, per_thread): (Instant, Vec<(BankReport, ThreadStats)>) =
+        std::thread::scope(|s| {
+            let workers: Vec<_> = (0..config.threads)
+                .map(|i| {
+                    let (accounts, run) = (&accounts, &run);
+                    s.spawn(move || {
+                        bank_thread(backend, accounts, expected_total, config, i as u64, run)
+                    })
                 })
-            })
-            .collect();
-        if let Stop::After(d) = config.stop {
-            std::thread::sleep(d);
-            // Relaxed: the flag carries no data; the joins below synchronize everything else.
-            stop.store(true, Ordering::Relaxed);
-        }
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("bank worker panicked"))
-            .collect()
-    });
+                .collect();
+            let started = run.coordinate(config.stop);
+            let reports = workers
+                .into_iter()
+                .map(|w| w.join().expect("bank worker panicked"))
+                .collect();
+            (started, reports)
+        });
     let elapsed = started.elapsed();
 
     let mut report = BankReport {
+        operations: 0,
         transfers: 0,
         cancelled: 0,
         audits: 0,
@@ -137,6 +245,7 @@ pub fn bank<B: Backend>(backend: &B, config: BankConfig) -> BankReport {
         stats: ThreadStats::default(),
     };
     for (r, stats) in per_thread {
+        report.operations += r.operations;
         report.transfers += r.transfers;
         report.cancelled += r.cancelled;
         report.audits += r.audits;
@@ -156,11 +265,13 @@ fn bank_thread<B: Backend>(
     expected_total: u64,
     config: BankConfig,
     thread: u64,
-    stop: &AtomicBool,
+    run: &Run,
 ) -> (BankReport, ThreadStats) {
+    let mut seat = run.join();
     let mut h = backend.handle();
     let mut rng = SplitMix64::new(config.seed.wrapping_add(thread));
     let mut r = BankReport {
+        operations: 0,
         transfers: 0,
         cancelled: 0,
         audits: 0,
@@ -172,15 +283,8 @@ fn bank_thread<B: Backend>(
         stats: ThreadStats::default(),
     };
     let n = accounts.len() as u64;
-    let mut op = 0u64;
-    loop {
-        match config.stop {
-            Stop::Ops(ops) if op >= ops => break,
-            // Relaxed: see the store in `bank`.
-            Stop::After(_) if stop.load(Ordering::Relaxed) => break,
-            _ => {}
-        }
-        op += 1;
+    while !seat.stop_before(r.operations) {
+        r.operations += 1;
         if config.audit_every != 0 && rng.next_u64().is_multiple_of(config.audit_every) {
             let total = audit(&mut h, accounts, expected_total, &mut r.inconsistent_reads);
             r.audits += 1;
@@ -305,12 +409,25 @@ pub fn audit<'a, H: Handle<'a>>(
     total
 }
 
+/// Parameters of [`counters`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CounterConfig {
+    /// Number of threads.
+    pub threads: usize,
+    /// Number of counters every transaction increments.
+    pub counters: usize,
+    /// Words between consecutive counters (8 puts each counter on its own cache line).
+    pub stride: usize,
+    /// When to stop; each operation is one transaction.
+    pub stop: Stop,
+}
+
 /// What [`counters`] observed.
 #[derive(Clone, Debug)]
 pub struct CounterReport {
     /// The final value of each counter.
     pub values: Vec<u64>,
-    /// `threads * increments_per_thread`, what every counter must hold.
+    /// Transactions committed over all threads, what every counter must hold.
     pub expected: u64,
     /// Statistics merged over all threads.
     pub stats: ThreadStats,
@@ -323,24 +440,23 @@ impl CounterReport {
     }
 }
 
-/// `threads` threads each run `increments_per_thread` transactions, each of which increments all
-/// of `counters` words, `stride` words apart (`stride = 8` puts each counter on its own cache line).
-pub fn counters<B: Backend>(
-    backend: &B,
-    threads: usize,
-    increments_per_thread: u64,
-    counters: usize,
-    stride: usize,
-) -> CounterReport {
-    let stride = stride.max(1);
-    let words: Vec<TWord> = (0..counters * stride).map(|_| TWord::new(0)).collect();
-    let stats: Vec<ThreadStats> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
+/// `config.threads` threads run transactions that each increment all of `config.counters` words,
+/// `config.stride` words apart, until `config.stop`.
+pub fn counters<B: Backend>(backend: &B, config: CounterConfig) -> CounterReport {
+    let stride = config.stride.max(1);
+    let words: Vec<TWord> = (0..config.counters * stride)
+        .map(|_| TWord::new(0))
+        .collect();
+    let run = Run::new(config.threads, config.stop);
+    let per_thread: Vec<(u64, ThreadStats)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..config.threads)
             .map(|_| {
-                let words = &words;
+                let (words, run) = (&words, &run);
                 s.spawn(move || {
+                    let mut seat = run.join();
                     let mut h = backend.handle();
-                    for _ in 0..increments_per_thread {
+                    let mut done = 0u64;
+                    while !seat.stop_before(done) {
                         h.atomically(|tx| {
                             for w in words.iter().step_by(stride) {
                                 let v = tx.read(w)?;
@@ -349,25 +465,63 @@ pub fn counters<B: Backend>(
                             Ok(())
                         })
                         .expect("counter transactions never cancel");
+                        done += 1;
                     }
-                    h.take_stats()
+                    (done, h.take_stats())
                 })
             })
             .collect();
+        run.coordinate(config.stop);
         workers
             .into_iter()
             .map(|w| w.join().expect("counter worker panicked"))
             .collect()
     });
     let mut merged = ThreadStats::default();
-    for s in &stats {
-        merged.merge(s);
+    let mut expected = 0;
+    for (done, stats) in &per_thread {
+        expected += done;
+        merged.merge(stats);
     }
     CounterReport {
         values: words.iter().step_by(stride).map(TWord::load).collect(),
-        expected: threads as u64 * increments_per_thread,
+        expected,
         stats: merged,
     }
+}
+
+/// Checks that a contended run detected conflicts: at least `at_least` aborts that were not user
+/// aborts, every one of them under a cause in `causes`. Returns the number of such aborts, or a
+/// description of what is missing.
+///
+/// A backend that can abort (TL2, NOrec, hardware elision) must pass this on a workload whose
+/// threads overlap on a small hot set; a backend that never aborts (a global lock, elision on its
+/// lock path) must fail it, and the kit's own tests show it does.
+pub fn conflicts_detected(
+    stats: &ThreadStats,
+    at_least: u64,
+    causes: &[AbortCause],
+) -> Result<u64, String> {
+    let conflicts = stats.total_aborts() - stats.aborts_of(AbortCause::Explicit);
+    if let Some(c) = AbortCause::ALL
+        .iter()
+        .find(|&&c| c != AbortCause::Explicit && stats.aborts_of(c) > 0 && !causes.contains(&c))
+    {
+        return Err(format!(
+            "{} aborts under {c}, which this backend does not raise (expected only {causes:?}): \
+             {:?}",
+            stats.aborts_of(*c),
+            stats.aborts
+        ));
+    }
+    if conflicts < at_least {
+        return Err(format!(
+            "{conflicts} conflict aborts, fewer than {at_least}: the threads did not conflict, or \
+             the backend did not detect it ({:?})",
+            stats.aborts
+        ));
+    }
+    Ok(conflicts)
 }
 
 /// Checks, on one thread, that a transaction cancelled after reading and writing leaves every word

@@ -26,7 +26,8 @@ pub struct ThreadStats {
     /// Executions completed on the non-speculative fallback path.
     pub fallbacks: u64,
     /// Times a thread waited for the fallback lock to be released before retrying speculatively
-    /// (lemming-effect avoidance).
+    /// (lemming-effect avoidance). A wait that reaches its bound with the lock still held sends the
+    /// execution to the fallback path instead of retrying.
     pub lock_waits: u64,
     /// Executions cancelled by the closure with a user abort.
     pub user_aborts: u64,

@@ -45,6 +45,11 @@ pub fn check_accounting(stats: &ThreadStats, executions: u64, rtm: bool, what: &
     }
 }
 
+/// The most runs of a contended configuration before a backend that can abort is found not to
+/// (a run on a loaded machine may happen not to overlap inside transactions; ten in a row all but
+/// never do).
+pub const ROUNDS: u32 = 10;
+
 /// Whether hardware attempts run in this process (quietly; the `#[test]` functions announce it).
 pub fn rtm_usable() -> bool {
     htm::Rtm::detect().is_ok()
