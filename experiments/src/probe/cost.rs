@@ -201,8 +201,12 @@ mod tests {
         let w = std::sync::atomic::AtomicU64::new(41);
         assert_eq!(lock_xadd(&w), 41);
         assert_eq!(w.load(std::sync::atomic::Ordering::Relaxed), 42);
-        let s = measure_lock_xadd(21, 200);
-        assert!(s.median > 0.0, "{s:?}");
-        assert!(s.p10 <= s.median && s.median <= s.p90);
+        // The overhead subtracted per batch is measured too: on a machine loaded by other work
+        // one measurement can come out at zero, so a few are allowed before concluding.
+        let s = (0..5)
+            .map(|_| measure_lock_xadd(21, 200))
+            .find(|s| s.median > 0.0)
+            .expect("lock xadd measured at zero cycles five times in a row");
+        assert!(s.p10 <= s.median && s.median <= s.p90, "{s:?}");
     }
 }
