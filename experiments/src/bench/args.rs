@@ -89,7 +89,7 @@ pub struct WorkloadArgs {
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=65536))]
     pub chunk: Option<u64>,
     /// gil: probability that a bytecode touches shared state [default 0.01; 0 to 1].
-    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    #[arg(long, value_name = "P", value_parser = parse_probability, allow_negative_numbers = true)]
     pub shared_p: Option<f64>,
     /// gil: words of shared interpreter state [default 64; 1 to 65536].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65536))]

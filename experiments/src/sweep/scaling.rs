@@ -46,7 +46,7 @@ pub struct ScalingArgs {
     /// Thread counts, as a list such as 1,2,4 or 1..8:x2 [default: 1, 2, 4 ... up to the cores
     /// available; at most 1024].
     #[arg(long, value_name = "LIST", value_parser = parse_threads)]
-    pub threads: Option<Vec<u64>>,
+    pub threads: Option<list::ValueList>,
     /// Repetitions of every point (the charts show their median and min-max) [1 to 1000].
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub reps: u32,
@@ -91,7 +91,7 @@ pub struct TxsizeArgs {
     pub common: ScalingArgs,
     /// Transaction sizes: a list such as 1,2,4, 16..256:16 or 1..512:x2 (at most 65536 each).
     #[arg(long, value_name = "LIST", value_parser = parse_sizes)]
-    pub sizes: Vec<u64>,
+    pub sizes: list::ValueList,
     /// What a size sets: for array `both` (reads = writes = size), `reads` or `writes`; for gil
     /// `chunk` [default: both for array, chunk for gil].
     #[arg(long, value_enum)]
@@ -153,12 +153,12 @@ pub struct ScalingPoint {
 /// The largest transaction size a `txsize` sweep accepts.
 pub const MAX_SIZE: u64 = 1 << 16;
 
-fn parse_threads(text: &str) -> Result<Vec<u64>, String> {
-    list::parse(text, MAX_THREADS as u64, "threads")
+fn parse_threads(text: &str) -> Result<list::ValueList, String> {
+    list::parse(text, MAX_THREADS as u64, "threads").map(list::ValueList)
 }
 
-fn parse_sizes(text: &str) -> Result<Vec<u64>, String> {
-    list::parse(text, MAX_SIZE, "as a size")
+fn parse_sizes(text: &str) -> Result<list::ValueList, String> {
+    list::parse(text, MAX_SIZE, "as a size").map(list::ValueList)
 }
 
 /// The default thread counts: 1, 2, 4, ... below the available cores, and the core count itself.
@@ -177,7 +177,10 @@ impl ScalingSpec {
         a: &ScalingArgs,
         sizes: Option<(&[u64], Option<Knob>)>,
     ) -> Result<ScalingSpec> {
-        let threads = a.threads.clone().unwrap_or_else(default_threads);
+        let threads = a
+            .threads
+            .as_ref()
+            .map_or_else(default_threads, |t| t.0.clone());
         let max_threads = *threads.last().expect("lists are never empty") as usize;
         let workload = a
             .workload
@@ -355,7 +358,7 @@ pub fn run(kind: &SweepKind) -> Result<()> {
             &a.common,
             super::spec::SweepSpec::Txsize(ScalingSpec::from_args(
                 &a.common,
-                Some((&a.sizes, a.knob)),
+                Some((&a.sizes.0, a.knob)),
             )?),
         ),
         _ => unreachable!("only workload sweeps come here"),
