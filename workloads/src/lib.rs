@@ -8,7 +8,7 @@
 //!
 //! | workload | module | what one operation does | what the check proves |
 //! |---|---|---|---|
-//! | `array` | [`array`] | reads R slots and increments W others of an array of N, slots one per cache line or packed, uniform or with a hot set | the slots sum to W x committed transactions, exactly |
+//! | `array` | [`array`](mod@array) | reads R slots and increments W others of an array of N, slots one per cache line or packed, uniform or with a hot set | the slots sum to W x committed transactions, exactly |
 //! | `bank` | [`bank`] | a transfer between two accounts, or (one in K) a read-only audit of all of them | the total is conserved, every audit saw it, no attempt read an impossible state |
 //! | `counter` | [`counter`] | increments one of K shared counters | the counters sum to the committed increments, exactly |
 //! | `false-sharing` | [`false_sharing`] | increments the thread's own counter, the counters packed into shared lines or padded | each counter equals its thread's commits |

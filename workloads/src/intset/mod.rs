@@ -6,14 +6,15 @@
 //! A set starts with `initial` distinct keys drawn uniformly from `[0, range)`, deterministically
 //! from the configuration's `seed`. Each operation draws a number below 100: below `update_pct` it
 //! is an update, otherwise a lookup (`contains`) of a key drawn uniformly from `[0, range)`.
-//! Updates alternate per thread, as in TinySTM's `intset` and synchrobench (their `-a` mode): a
-//! thread that has no inserted key pending inserts a random key, and if that insert succeeded
-//! (the key was absent) its next update removes that same key; after the remove, whatever its
-//! outcome, the next update is an insert again. A key a thread inserted is therefore removed only
-//! by that thread: with a correct backend every remove succeeds, the initial keys stay, and the
-//! size stays between `initial` and `initial + threads` — the "size stays near the initial size"
-//! of the C benchmarks. About half of the inserts fail when `range = 2 x initial` (the drawn key is
-//! present), which is why the counters report attempted and effective updates separately
+//! Updates alternate per thread, as in TinySTM's `intset` (its default; `-a` turns it off) and
+//! synchrobench's alternate mode: a thread that has no inserted key pending inserts a random key,
+//! and if that insert succeeded (the key was absent) its next update removes that same key; after
+//! the remove, whatever its outcome, the next update is an insert again. A key a thread inserted
+//! is therefore removed only by that thread: with a correct backend every remove succeeds, the
+//! initial keys stay, and the size stays between `initial` and `initial + threads` — the "size
+//! stays near the initial size" of the C benchmarks. About half of the inserts fail when
+//! `range = 2 x initial` (the drawn key is present), which is why the counters report attempted
+//! and effective updates separately
 //! ([`Workload::COUNTERS`]).
 //!
 //! Each operation is one transaction through the thread's [`tm::Handle`]; the random choices (the
@@ -85,7 +86,7 @@
 
 pub mod hash;
 pub mod list;
-mod pool;
+pub mod pool;
 pub mod rbtree;
 pub mod skip;
 mod violation;

@@ -9,15 +9,15 @@
 //! transaction that still holds the index of a node another transaction removed (and perhaps
 //! reused) reads a word of the pool, never freed memory; every field is a `TWord` written only
 //! through transactions, so the backend detects that the node changed, exactly as it detects any
-//! other conflict. A link read from shared data is converted with [`Pool::index`], which refuses
+//! other conflict. A link read from shared data is converted with `Pool::index`, which refuses
 //! values outside the pool ([`Violation::OutOfPool`]): a broken backend can make a transaction read
 //! garbage, and garbage must not become an out-of-bounds access.
 //!
-//! Fresh nodes are handed out in index order by a counter ([`Pool::fresh`]); a node leaves that
+//! Fresh nodes are handed out in index order by a counter (`Pool::fresh`); a node leaves that
 //! counter once and from then on moves only between the structure and a thread's free list.
 //!
 //! # Free lists and aborted attempts
-//! Each thread keeps its own [`FreeList`] outside transactional memory. An insert *peeks* at the
+//! Each thread keeps its own `FreeList` outside transactional memory. An insert *peeks* at the
 //! list before its transaction begins (drawing a fresh node first if the list is empty) and every
 //! attempt writes that same node; only when the transaction has committed having linked it is the
 //! node popped. An attempt that aborts, or an insert that finds its key present, therefore takes
