@@ -264,8 +264,8 @@ fn a_correct_stand_in_passes_and_a_lossy_one_fails_every_check() {
     passes_everything("stand-in", StandIn::correct, &[1, 2]);
     // Eight times the operations: one commit in 64 loses its last write, and not every lost write
     // leaves a trace — in `rb` most removes end by clearing a link of the node just freed, which
-    // no check can (or should) miss — so enough commits must be lost for some to matter (about
-    // ten expected in `rb`, the least sensitive).
+    // no check can (or should) notice. With the base count about one `rb` run in ten lost only
+    // such writes (3 of 30 here); eight times as many lost commits make that vanishingly rare.
     for_each_workload!(2, intsets: INTSET_CONTENDED, |name, w, ops| {
         let o = measure(&StandIn::lossy(), &w, 2, 8 * ops);
         let e = o.check.expect_err(name);

@@ -38,9 +38,10 @@
 //! `range` keys can be in the set at once, and each thread holds at most one spare node. Per-thread
 //! free lists outside TM recycle nodes; an aborted attempt takes nothing from them and a removed
 //! node goes back only after the removing transaction committed ([`pool`] explains why this
-//! suffices and why nothing leaks). Pool memory is `pool_nodes x node bytes`: at the largest
-//! ranges 2^24 x 32 bytes = 512 MiB for `ll` and `hs`, 2^24 x 64 bytes = 1 GiB for `rb`, and
-//! 2^20 x 320 bytes = 320 MiB for `sl` (whose range is limited to 2^20 for that reason).
+//! suffices and why nothing leaks). Pool memory is `pool_nodes x node bytes`
+//! ([`IntsetConfig::pool_bytes`]): at the largest ranges 2^24 x 32 bytes = 512 MiB for `ll` and
+//! `hs` (plus 8 bytes per bucket, at most 128 MiB), 2^24 x 64 bytes = 1 GiB for `rb`, and 2^20 x
+//! 320 bytes = 320 MiB for `sl` (whose range is limited to 2^20 for that reason).
 //!
 //! # Robustness
 //! A broken backend can show a transaction garbage: a link outside the pool, a cycle, a colour
@@ -810,6 +811,44 @@ mod tests {
                 assert_eq!(drawn as usize, initial);
                 assert_eq!(census.reachable.len(), c.pool_nodes(3));
             }
+        }
+    }
+
+    #[test]
+    fn each_thread_draws_at_most_one_fresh_node_so_the_pool_suffices() {
+        use crate::runner::{self, Measure, Plan};
+        struct Drawn(usize);
+        impl IntsetVisitor for Drawn {
+            type Output = (u32, u32, Result<(), String>);
+            fn visit<S: Structure>(self, set: Intset<S>) -> Self::Output {
+                let plan = Plan {
+                    threads: self.0,
+                    measure: Measure::Ops(2_000),
+                    ..Plan::default()
+                };
+                let o = runner::run(&stm::Tl2::new(), &set, &plan).unwrap();
+                (set.structure().drawn(), set.structure().nodes(), o.check)
+            }
+        }
+        for kind in IntsetKind::ALL {
+            // Every key present: every insert fails, yet each thread reserves one node, and the
+            // pool of 1 + range + threads nodes is used to its last node.
+            let full = IntsetConfig {
+                kind,
+                initial: 64,
+                range: 64,
+                update_pct: 100,
+                buckets: 8,
+                ..IntsetConfig::default()
+            };
+            let (drawn, nodes, check) = build(&full, 3, Drawn(3)).unwrap();
+            assert_eq!(check, Ok(()), "{kind:?}");
+            assert_eq!((drawn, nodes), (64 + 3, 1 + 64 + 3), "{kind:?}");
+            // An empty set: the threads' keys come and go, one node each.
+            let empty = IntsetConfig { initial: 0, ..full };
+            let (drawn, _, check) = build(&empty, 3, Drawn(3)).unwrap();
+            assert_eq!(check, Ok(()), "{kind:?}");
+            assert!(drawn <= 3, "{kind:?}: {drawn} nodes drawn by 3 threads");
         }
     }
 
