@@ -10,9 +10,7 @@ use workloads::bank::{Bank, BankConfig};
 use workloads::counter::{Counter, CounterConfig};
 use workloads::false_sharing::{FalseSharing, FalseSharingConfig};
 use workloads::gil::{Gil, GilConfig};
-use workloads::intset::{
-    HashTable, Intset, IntsetConfig, IntsetKind, LinkedList, RbTree, SkipList,
-};
+use workloads::intset::{HashTable, Intset, IntsetConfig, LinkedList, RbTree, SkipList, Structure};
 use workloads::runner::{self, Measure, Outcome, Pin, Plan};
 use workloads::slots::Layout;
 use workloads::{Hot, Workload};
@@ -43,16 +41,17 @@ fn measure<B: Backend, W: Workload>(backend: &B, w: &W, threads: usize, ops: u64
 /// One integer-set entry of `for_each_workload!`: structure `$ty` with `$initial` keys in
 /// `[0, $range)`, `$update` % updates and `$initial / 4` buckets (for `hs`).
 macro_rules! intset_case {
-    ($threads:expr, |$name:ident, $w:ident, $ops:ident| $body:block, $ty:ty, $kind:expr, $initial:expr, $range:expr, $update:expr) => {{
+    ($threads:expr, |$name:ident, $w:ident, $ops:ident| $body:block, $ty:ty, $initial:expr, $range:expr, $update:expr) => {{
+        let kind = <$ty as Structure>::KIND;
         let config = IntsetConfig {
-            kind: $kind,
+            kind,
             initial: $initial,
             range: $range,
             update_pct: $update,
             buckets: $initial / 4,
             seed: 3,
         };
-        let label = format!("{}-{}/{}/{}%", $kind.name(), $initial, $range, $update);
+        let label = format!("{}-{}/{}/{}%", kind.name(), $initial, $range, $update);
         let $name = label.as_str();
         let $w = Intset::<$ty>::new(&config, $threads).unwrap();
         let $ops = INTSET_OPS;
@@ -78,7 +77,6 @@ macro_rules! for_each_intset {
                 $threads,
                 |$name, $w, $ops| $body,
                 LinkedList,
-                IntsetKind::LinkedList,
                 initial,
                 range,
                 update
@@ -87,7 +85,6 @@ macro_rules! for_each_intset {
                 $threads,
                 |$name, $w, $ops| $body,
                 SkipList,
-                IntsetKind::SkipList,
                 initial,
                 range,
                 update
@@ -96,7 +93,6 @@ macro_rules! for_each_intset {
                 $threads,
                 |$name, $w, $ops| $body,
                 RbTree,
-                IntsetKind::RbTree,
                 initial,
                 range,
                 update
@@ -105,7 +101,6 @@ macro_rules! for_each_intset {
                 $threads,
                 |$name, $w, $ops| $body,
                 HashTable,
-                IntsetKind::HashSet,
                 initial,
                 range,
                 update
