@@ -8,11 +8,12 @@
 //!
 //! | workload | module | what one operation does | what the check proves |
 //! |---|---|---|---|
-//! | `array` | [`array`] | reads R slots and increments W others of an array of N, slots one per cache line or packed, uniform or with a hot set | the slots sum to W x committed transactions, exactly |
+//! | `array` | [`array`](mod@array) | reads R slots and increments W others of an array of N, slots one per cache line or packed, uniform or with a hot set | the slots sum to W x committed transactions, exactly |
 //! | `bank` | [`bank`] | a transfer between two accounts, or (one in K) a read-only audit of all of them | the total is conserved, every audit saw it, no attempt read an impossible state |
 //! | `counter` | [`counter`] | increments one of K shared counters | the counters sum to the committed increments, exactly |
 //! | `false-sharing` | [`false_sharing`] | increments the thread's own counter, the counters packed into shared lines or padded | each counter equals its thread's commits |
 //! | `gil` | [`gil`] | K "bytecodes" of an interpreter, each touching its own state and, with probability p, a shared word | shared and per-thread state agree with the exact progress of every thread |
+//! | `ll`, `sl`, `rb`, `hs` | [`intset`] | a lookup, or (with probability u) an insert or a remove alternating per thread, in a sorted linked list, skip list, red-black tree or hash set of sorted lists, nodes from a pre-allocated pool | the structure's invariants (order, levels, red-black properties, parent links, buckets), size = initial + inserts - removes, every node in the set or on one free list, no transaction saw an impossible state |
 //!
 //! [`runner::run`] measures one point: pinned threads, a common start, a warm-up whose statistics
 //! are discarded, a measured period or operation count, per-thread statistics merged, and the
@@ -37,6 +38,7 @@ pub mod bank;
 pub mod counter;
 pub mod false_sharing;
 pub mod gil;
+pub mod intset;
 mod invalid;
 pub mod pick;
 pub mod runner;

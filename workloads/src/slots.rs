@@ -56,7 +56,7 @@ impl Layout {
 /// One cache line of words, aligned to its line.
 #[repr(C, align(64))]
 #[derive(Default)]
-struct Line([TWord; WORDS_PER_LINE]);
+pub(crate) struct Line(pub(crate) [TWord; WORDS_PER_LINE]);
 
 /// The most slots an array may have (2^24: 1 GiB of lines in the `lines` layout).
 pub const MAX_SLOTS: usize = 1 << 24;
