@@ -14,6 +14,7 @@ use workloads::bank::BankConfig;
 use workloads::counter::CounterConfig;
 use workloads::false_sharing::FalseSharingConfig;
 use workloads::gil::GilConfig;
+use workloads::intset::{IntsetConfig, IntsetKind};
 use workloads::slots::Layout;
 
 /// The workloads by name.
@@ -29,6 +30,14 @@ pub enum WorkloadName {
     FalseSharing,
     /// An interpreter running K bytecodes per transaction (GIL elision).
     Gil,
+    /// Integer set: a sorted linked list.
+    Ll,
+    /// Integer set: a skip list (max level 32, p = 1/2).
+    Sl,
+    /// Integer set: a red-black tree.
+    Rb,
+    /// Integer set: a hash set of sorted bucket lists.
+    Hs,
 }
 
 /// `--layout`.
@@ -100,6 +109,21 @@ pub struct WorkloadArgs {
     /// gil: own-state words each bytecode increments [default 2; 1 to --frame-words].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65536))]
     pub touch_words: Option<u64>,
+    /// ll, sl, rb, hs: keys inserted before the run [default 256; 0 to --range].
+    #[arg(short = 'i', long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=MAX_N))]
+    pub initial: Option<u64>,
+    /// ll, sl, rb, hs: keys are drawn uniformly from [0, RANGE) [default 512; 1 to 2^24, 2^20 for
+    /// sl]. Nodes come from a pool of 1 + RANGE + threads nodes allocated up front (32 B each
+    /// for ll and hs, 64 B for rb, 320 B for sl).
+    #[arg(short = 'r', long, value_name = "RANGE", value_parser = clap::value_parser!(u64).range(1..=MAX_N))]
+    pub range: Option<u64>,
+    /// ll, sl, rb, hs: percent of operations that update (each thread alternates an insert and
+    /// the removal of the key it inserted) [default 20; 0 to 100].
+    #[arg(short = 'u', long, value_name = "PCT", value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub update: Option<u32>,
+    /// hs: hash buckets [default 131072; 1 to 2^24].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_N))]
+    pub buckets: Option<u64>,
 }
 
 fn parse_probability(text: &str) -> Result<f64, String> {
@@ -136,6 +160,10 @@ impl WorkloadArgs {
         flag(self.shared_words.is_some(), "--shared-words");
         flag(self.frame_words.is_some(), "--frame-words");
         flag(self.touch_words.is_some(), "--touch-words");
+        flag(self.initial.is_some(), "--initial");
+        flag(self.range.is_some(), "--range");
+        flag(self.update.is_some(), "--update");
+        flag(self.buckets.is_some(), "--buckets");
         v
     }
 
@@ -153,6 +181,10 @@ impl WorkloadArgs {
                 "--frame-words",
                 "--touch-words",
             ],
+            WorkloadName::Ll | WorkloadName::Sl | WorkloadName::Rb => {
+                &["--initial", "--range", "--update"]
+            }
+            WorkloadName::Hs => &["--initial", "--range", "--update", "--buckets"],
         }
     }
 
@@ -209,6 +241,23 @@ impl WorkloadArgs {
                     shared_words: n(self.shared_words, d.shared_words),
                     frame_words: n(self.frame_words, d.frame_words),
                     touch_words: n(self.touch_words, d.touch_words),
+                })
+            }
+            WorkloadName::Ll | WorkloadName::Sl | WorkloadName::Rb | WorkloadName::Hs => {
+                let d = IntsetConfig::default();
+                WorkloadSpec::Intset(IntsetConfig {
+                    kind: match self.workload {
+                        WorkloadName::Ll => IntsetKind::LinkedList,
+                        WorkloadName::Sl => IntsetKind::SkipList,
+                        WorkloadName::Rb => IntsetKind::RbTree,
+                        _ => IntsetKind::HashSet,
+                    },
+                    initial: n(self.initial, d.initial),
+                    range: n(self.range, d.range),
+                    update_pct: self.update.unwrap_or(d.update_pct),
+                    buckets: n(self.buckets, d.buckets),
+                    // Each point draws its initial keys from its own seed (bench::point).
+                    seed: d.seed,
                 })
             }
         };

@@ -171,6 +171,21 @@ fn summary(rows: &[WorkloadRow]) -> String {
             named.join(", ")
         }
     );
+    let sum = |f: fn(&WorkloadRow) -> Option<u64>| rows.iter().filter_map(f).sum::<u64>();
+    if rows.iter().any(|r| r.updates.is_some()) && ops > 0 {
+        let pct = |n: u64| 100.0 * n as f64 / ops as f64;
+        let _ = writeln!(
+            out,
+            "updates     {:.1} % of operations attempted, {:.1} % effective (inserts {} of {}, \
+             removes {} of {})",
+            pct(sum(|r| r.updates)),
+            pct(sum(|r| r.effective_updates)),
+            sum(|r| r.effective_inserts),
+            sum(|r| r.inserts),
+            sum(|r| r.effective_removes),
+            sum(|r| r.removes)
+        );
+    }
     let failed = rows.iter().filter(|r| !r.check_ok).count();
     let _ = writeln!(
         out,

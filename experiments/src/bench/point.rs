@@ -36,6 +36,12 @@ pub fn measure(
     cores: &[usize],
 ) -> Result<Measured> {
     let plan = measurement.plan(threads, seed, cores);
+    // Fresh data for every repetition: an integer set's initial keys come from the point's seed.
+    let mut workload = workload.clone();
+    if let WorkloadSpec::Intset(c) = &mut workload {
+        c.seed = seed;
+    }
+    let workload = &workload;
     crate::with_backend!(backend, b => {
         let info = tm::Backend::info(&b);
         let outcome = crate::with_workload!(workload, threads, w => runner::run(&b, &w, &plan))
@@ -74,6 +80,10 @@ pub fn row(
         shared_words: None,
         frame_words: None,
         touch_words: None,
+        initial: None,
+        range: None,
+        update_pct: None,
+        buckets: None,
         elapsed_ns: u64::try_from(o.elapsed.as_nanos()).unwrap_or(u64::MAX),
         ops: o.ops,
         attempts: 0,
@@ -98,6 +108,14 @@ pub fn row(
         transfers: None,
         cancelled_transfers: None,
         audits: None,
+        lookups: None,
+        found: None,
+        updates: None,
+        effective_updates: None,
+        inserts: None,
+        effective_inserts: None,
+        removes: None,
+        effective_removes: None,
         throughput: o.throughput(),
         check_ok: o.check.is_ok(),
         violation: o.check.clone().err().unwrap_or_default(),
@@ -110,10 +128,24 @@ pub fn row(
     };
     workload.fill(&mut row);
     row.set_stats(&o.total);
-    if let WorkloadSpec::Bank(_) = workload {
-        row.transfers = o.counters.first().copied();
-        row.cancelled_transfers = o.counters.get(1).copied();
-        row.audits = o.counters.get(2).copied();
+    let c = |i: usize| o.counters.get(i).copied();
+    match workload {
+        WorkloadSpec::Bank(_) => {
+            row.transfers = c(0);
+            row.cancelled_transfers = c(1);
+            row.audits = c(2);
+        }
+        WorkloadSpec::Intset(_) => {
+            row.lookups = c(0);
+            row.found = c(1);
+            row.updates = c(2);
+            row.effective_updates = c(3);
+            row.inserts = c(4);
+            row.effective_inserts = c(5);
+            row.removes = c(6);
+            row.effective_removes = c(7);
+        }
+        _ => {}
     }
     row
 }

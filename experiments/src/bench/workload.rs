@@ -8,6 +8,7 @@ use workloads::bank::BankConfig;
 use workloads::counter::CounterConfig;
 use workloads::false_sharing::FalseSharingConfig;
 use workloads::gil::GilConfig;
+use workloads::intset::IntsetConfig;
 use workloads::{Hot, Invalid};
 
 /// A workload and its parameters.
@@ -24,6 +25,8 @@ pub enum WorkloadSpec {
     FalseSharing(FalseSharingConfig),
     /// [`workloads::gil`].
     Gil(GilConfig),
+    /// [`workloads::intset`]: `ll`, `sl`, `rb` or `hs`, as `structure` says.
+    Intset(IntsetConfig),
 }
 
 /// What the `size` of a transaction-size sweep sets.
@@ -38,6 +41,8 @@ pub enum Knob {
     Writes,
     /// `gil`: bytecodes per transaction.
     Chunk,
+    /// intsets: initial size (range = 2 x size; for `ll` a lookup traverses about half of it).
+    Initial,
 }
 
 /// `8:0.9` for 8 hot elements taking 90 % of the choices; `none` without a hot subset.
@@ -75,9 +80,11 @@ pub fn parse_hot(text: &str) -> Result<Hot, String> {
 }
 
 impl WorkloadSpec {
-    /// The workload's name (`array`, `bank`, `counter`, `false-sharing`, `gil`).
+    /// The workload's name (`array`, `bank`, `counter`, `false-sharing`, `gil`, `ll`, `sl`,
+    /// `rb`, `hs`).
     pub fn name(&self) -> &'static str {
         match self {
+            WorkloadSpec::Intset(c) => c.kind.name(),
             WorkloadSpec::Array(_) => "array",
             WorkloadSpec::Bank(_) => "bank",
             WorkloadSpec::Counter(_) => "counter",
@@ -103,6 +110,10 @@ impl WorkloadSpec {
                 c.validate()?;
                 Invalid::range("--threads", threads, 1, workloads::gil::MAX_THREADS).map(drop)
             }
+            WorkloadSpec::Intset(c) => {
+                c.validate()?;
+                Invalid::range("--threads", threads, 1, workloads::intset::MAX_THREADS).map(drop)
+            }
         }
     }
 
@@ -111,6 +122,7 @@ impl WorkloadSpec {
         match self {
             WorkloadSpec::Array(_) => &[Knob::Both, Knob::Reads, Knob::Writes],
             WorkloadSpec::Gil(_) => &[Knob::Chunk],
+            WorkloadSpec::Intset(_) => &[Knob::Initial],
             _ => &[],
         }
     }
@@ -127,6 +139,7 @@ impl WorkloadSpec {
             (WorkloadSpec::Array(c), Knob::Reads) => c.reads = n,
             (WorkloadSpec::Array(c), Knob::Writes) => c.writes = n,
             (WorkloadSpec::Gil(c), Knob::Chunk) => c.chunk = n,
+            (WorkloadSpec::Intset(c), Knob::Initial) => *c = c.with_size(n),
             _ => {
                 return Err(Invalid::new(
                     "--knob",
@@ -167,6 +180,7 @@ impl WorkloadSpec {
                 ("frame_words", c.frame_words.to_string()),
                 ("touch_words", c.touch_words.to_string()),
             ],
+            WorkloadSpec::Intset(c) => c.params().into_iter().skip(1).collect(),
         }
     }
 
@@ -209,6 +223,14 @@ impl WorkloadSpec {
                 row.frame_words = n(c.frame_words);
                 row.touch_words = n(c.touch_words);
             }
+            WorkloadSpec::Intset(c) => {
+                row.initial = n(c.initial);
+                row.range = n(c.range);
+                row.update_pct = Some(u64::from(c.update_pct));
+                if c.kind == workloads::intset::IntsetKind::HashSet {
+                    row.buckets = n(c.buckets);
+                }
+            }
         }
     }
 }
@@ -227,6 +249,19 @@ macro_rules! with_workload {
                 workloads::false_sharing::FalseSharing::new(c, $threads).map(|$w| $body)
             }
             WorkloadSpec::Gil(c) => workloads::gil::Gil::new(c, $threads).map(|$w| $body),
+            WorkloadSpec::Intset(c) => {
+                use workloads::intset::{
+                    HashTable, Intset, IntsetKind, LinkedList, RbTree, SkipList,
+                };
+                match c.kind {
+                    IntsetKind::LinkedList => {
+                        Intset::<LinkedList>::new(c, $threads).map(|$w| $body)
+                    }
+                    IntsetKind::SkipList => Intset::<SkipList>::new(c, $threads).map(|$w| $body),
+                    IntsetKind::RbTree => Intset::<RbTree>::new(c, $threads).map(|$w| $body),
+                    IntsetKind::HashSet => Intset::<HashTable>::new(c, $threads).map(|$w| $body),
+                }
+            }
         }
     }};
 }
@@ -249,12 +284,14 @@ mod tests {
             WorkloadSpec::Counter(CounterConfig::default()),
             WorkloadSpec::FalseSharing(FalseSharingConfig::default()),
             WorkloadSpec::Gil(GilConfig::default()),
+            WorkloadSpec::Intset(IntsetConfig::default()),
         ] {
             let json = serde_json::to_string(&spec).unwrap();
-            assert!(
-                json.contains(&format!("\"workload\":\"{}\"", spec.name())),
-                "{json}"
-            );
+            let tag = match spec {
+                WorkloadSpec::Intset(_) => "intset",
+                _ => spec.name(),
+            };
+            assert!(json.contains(&format!("\"workload\":\"{tag}\"")), "{json}");
             let back: WorkloadSpec = serde_json::from_str(&json).unwrap();
             assert_eq!(back, spec);
         }

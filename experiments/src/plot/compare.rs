@@ -191,6 +191,7 @@ fn caption(meta: &Meta, spec: &ScalingSpec, which: &str) -> Caption {
                 crate::bench::workload::Knob::Reads => "reads = size",
                 crate::bench::workload::Knob::Writes => "writes = size",
                 crate::bench::workload::Knob::Chunk => "bytecodes per transaction",
+                crate::bench::workload::Knob::Initial => "initial size = size, range = 2 x size",
             }
         ));
     }

@@ -8,13 +8,16 @@
 //! - identity: `workload`, `backend`, `size` (the swept transaction size of `txsize`; empty in
 //!   `threads`), `threads`, `rep`, `seed`;
 //! - workload parameters: `words`, `reads`, `writes`, `layout`, `hot`, `accounts`, `audit_every`,
-//!   `counters`, `chunk`, `shared_p`, `shared_words`, `frame_words`, `touch_words`;
+//!   `counters`, `chunk`, `shared_p`, `shared_words`, `frame_words`, `touch_words`, and for the
+//!   integer sets `initial`, `range`, `update_pct`, `buckets` (`hs` only);
 //! - what happened in the measured period: `elapsed_ns`, `ops`, `attempts`, `commits`, one column
 //!   per abort cause ([`tm::AbortCause::name`]: `conflict`, `capacity`, `explicit`, `lock_busy`,
 //!   `retry_only`, `nested`, `debug`, `status0`, `read_validation`, `locked_at_read`,
 //!   `locked_at_commit`), `fallbacks`, `lock_waits`, `user_aborts`, `committed_cycles`,
 //!   `aborted_cycles`, `fallback_cycles`;
-//! - the workload's own counters: `transfers`, `cancelled_transfers`, `audits`;
+//! - the workload's own counters: `transfers`, `cancelled_transfers`, `audits` (bank); `lookups`,
+//!   `found`, `updates`, `effective_updates`, `inserts`, `effective_inserts`, `removes`,
+//!   `effective_removes` (integer sets: attempted and successful operations);
 //! - derived and checks: `throughput` (transactions that took effect per second: `(commits +
 //!   fallbacks) / elapsed`), `check_ok`, `violation` (the check's message, empty when it passed),
 //!   `cores` (the core each worker was pinned to, `;`-separated, `-` for an unpinned one).
@@ -50,6 +53,10 @@ pub struct WorkloadRow {
     pub shared_words: Option<u64>,
     pub frame_words: Option<u64>,
     pub touch_words: Option<u64>,
+    pub initial: Option<u64>,
+    pub range: Option<u64>,
+    pub update_pct: Option<u64>,
+    pub buckets: Option<u64>,
     pub elapsed_ns: u64,
     pub ops: u64,
     pub attempts: u64,
@@ -74,6 +81,14 @@ pub struct WorkloadRow {
     pub transfers: Option<u64>,
     pub cancelled_transfers: Option<u64>,
     pub audits: Option<u64>,
+    pub lookups: Option<u64>,
+    pub found: Option<u64>,
+    pub updates: Option<u64>,
+    pub effective_updates: Option<u64>,
+    pub inserts: Option<u64>,
+    pub effective_inserts: Option<u64>,
+    pub removes: Option<u64>,
+    pub effective_removes: Option<u64>,
     pub throughput: f64,
     pub check_ok: bool,
     pub violation: String,
@@ -101,6 +116,10 @@ impl WorkloadRow {
         "shared_words",
         "frame_words",
         "touch_words",
+        "initial",
+        "range",
+        "update_pct",
+        "buckets",
         "elapsed_ns",
         "ops",
         "attempts",
@@ -125,6 +144,14 @@ impl WorkloadRow {
         "transfers",
         "cancelled_transfers",
         "audits",
+        "lookups",
+        "found",
+        "updates",
+        "effective_updates",
+        "inserts",
+        "effective_inserts",
+        "removes",
+        "effective_removes",
         "throughput",
         "check_ok",
         "violation",
@@ -204,9 +231,10 @@ impl WorkloadRow {
         self.fallback_cycles = s.fallback_cycles;
     }
 
-    /// The row as a JSON object with the same fields as its CSV columns (`tmlab bench --format json`).
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).expect("rows always serialize")
+    /// The row as one line of JSON with the same fields, in the same order, as its CSV columns
+    /// (`tmlab bench --format json`).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("rows always serialize")
     }
 }
 

@@ -193,7 +193,8 @@ impl ScalingSpec {
                 let knobs = workload.knobs();
                 let Some(&default) = knobs.first() else {
                     return Err(usage(format!(
-                        "workload {} has no transaction-size knob: sweep txsize takes array or gil",
+                        "workload {} has no transaction-size knob: sweep txsize takes array, \
+                         gil, ll, sl, rb or hs",
                         workload.name()
                     )));
                 };

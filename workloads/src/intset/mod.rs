@@ -122,14 +122,19 @@ const VIOLATION_CODE: u8 = 0x56;
 
 /// Which structure holds the set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum IntsetKind {
     /// `ll`: a sorted linked list.
+    #[cfg_attr(feature = "serde", serde(rename = "ll"))]
     LinkedList,
     /// `sl`: a skip list.
+    #[cfg_attr(feature = "serde", serde(rename = "sl"))]
     SkipList,
     /// `rb`: a red-black tree.
+    #[cfg_attr(feature = "serde", serde(rename = "rb"))]
     RbTree,
     /// `hs`: a hash set of sorted bucket lists.
+    #[cfg_attr(feature = "serde", serde(rename = "hs"))]
     HashSet,
 }
 
@@ -187,6 +192,8 @@ impl IntsetKind {
 
 /// Parameters of an integer set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct IntsetConfig {
     /// The structure.
     pub kind: IntsetKind,
