@@ -244,6 +244,19 @@ fn bad_input_is_refused_before_anything_is_created() {
         ),
         (with(&t, &["--workload", "bank", "--reps", "0"]), "--reps"),
         (
+            with(&t, &["--workload", "ll", "-i", "600", "-r", "512"]),
+            "--initial",
+        ),
+        (
+            with(&t, &["--workload", "rb", "--buckets", "4"]),
+            "does not apply",
+        ),
+        (with(&t, &["--workload", "hs", "-u", "101"]), "--update"),
+        (
+            with(&t, &["--workload", "sl", "--range", "2000000"]),
+            "--range",
+        ),
+        (
             with(&x, &["--workload", "array", "--sizes", "0"]),
             "at least 1",
         ),
