@@ -156,6 +156,7 @@ impl<'m> ModelThread<'m> {
     /// configuration's `max_nesting`; the whole transaction is then aborted.
     pub fn begin(&mut self) -> Result<(), AbortStatus> {
         if self.run == Run::Running {
+            self.enter()?;
             if self.depth >= self.model.config().max_nesting {
                 return Err(self.abort_self(AbortStatus::from_raw(status::NESTED)));
             }
@@ -359,11 +360,11 @@ impl<'m> ModelThread<'m> {
     /// Commits the transaction (RTM's `xend`): all its writes become visible at once, or it
     /// aborts and none does. Inside a nested transaction it only leaves one level.
     pub fn commit(&mut self) -> Result<(), AbortStatus> {
-        if self.run == Run::Running && self.depth > 1 {
+        self.enter()?;
+        if self.depth > 1 {
             self.depth -= 1;
             return Ok(());
         }
-        self.enter()?;
         // AcqRel: the point of no return, racing with dooms (CAS from the same ACTIVE word:
         // exactly one wins). Release publishes the COMMITTING state to the threads that will
         // then wait for our write-back; Acquire on failure to read the doom.
