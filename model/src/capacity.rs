@@ -3,9 +3,9 @@
 //! Per thread, private, reused across transactions (nothing is freed or cleared line by line:
 //! each structure is stamped with a transaction epoch, and ending a transaction bumps it).
 //!
-//! - [`L1`]: `sets x ways` line slots; a line goes to set `line % sets` (line = address >> 6),
+//! - `L1`: `sets x ways` line slots; a line goes to set `line % sets` (line = address >> 6),
 //!   the real L1D index. Each slot holds a line and whether it was written.
-//! - [`LineSet`]: the secondary read structure, an exact set of the read lines that did not fit
+//! - `LineSet`: the secondary read structure, an exact set of the read lines that did not fit
 //!   in their L1 set, with its capacity in lines.
 //!
 //! Eviction rule (what happens when a line's set is full):

@@ -194,3 +194,18 @@ pub use thread::ModelThread;
 pub fn loom_register_words(words: &[tm::TWord]) {
     primitive::shadow::register(words);
 }
+
+/// Loom models only: an uninstrumented load of a data word (what a fallback-lock holder does),
+/// through its shadow.
+#[cfg(loom)]
+#[doc(hidden)]
+pub fn loom_plain_load(word: &tm::TWord, order: core::sync::atomic::Ordering) -> u64 {
+    primitive::load(word, order)
+}
+
+/// Loom models only: an uninstrumented store to a data word, through its shadow.
+#[cfg(loom)]
+#[doc(hidden)]
+pub fn loom_plain_store(word: &tm::TWord, value: u64, order: core::sync::atomic::Ordering) {
+    primitive::store(word, value, order)
+}

@@ -1,7 +1,7 @@
 //! Buffered writes: the speculative values of the lines a transaction wrote, published only by
 //! a commit.
 //!
-//! One [`LineWrite`] per written line (the L1 slot of the line points at it), holding the
+//! One `LineWrite` per written line (the L1 slot of the line points at it), holding the
 //! buffered value of each of the line's eight words that was written. A read of a written word
 //! returns the buffered value; a commit stores every buffered word; an abort forgets them.
 //! Nothing reaches memory before the point of no return, so a doomed or aborted transaction
