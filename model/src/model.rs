@@ -163,7 +163,7 @@ impl Model {
         };
         if let Some(w) = writer(found)
             && w != me
-            && let Found::Committing(s) = self.slots.doom(w)
+            && let Found::Committing(s) = self.slots.doom(w, || is_writer(record, w))
         {
             self.slots.wait_commit(w, s, Some((me, mine)))?;
         }
@@ -193,7 +193,7 @@ impl Model {
             match writer(cur) {
                 Some(w) if w == me => return Ok(()),
                 Some(w) => {
-                    match self.slots.doom(w) {
+                    match self.slots.doom(w, || is_writer(record, w)) {
                         Found::Committing(s) => self.slots.wait_commit(w, s, Some((me, mine)))?,
                         // Doomed or aborting: it releases the record when it next touches the
                         // model; the writer field is exclusive, so wait for that.
@@ -219,7 +219,7 @@ impl Model {
             let r = readers.trailing_zeros() as usize;
             readers &= readers - 1;
             // A committing reader serialized before us: nothing to wait for.
-            let _ = self.slots.doom(r);
+            let _ = self.slots.doom(r, || is_reader(record, r));
         }
         if self.fp_enabled() {
             self.false_positives(found & READERS | reader_bit(me), line);
@@ -308,7 +308,10 @@ impl Model {
         while todo != 0 {
             let t = todo.trailing_zeros() as usize;
             todo &= todo - 1;
-            if let Found::Committing(s) = self.slots.doom(t) {
+            if let Found::Committing(s) = self
+                .slots
+                .doom(t, || is_reader(record, t) || is_writer(record, t))
+            {
                 // `None`: a non-transactional caller cannot be doomed.
                 let _ = self.slots.wait_commit(t, s, None);
             }
@@ -338,7 +341,7 @@ impl Model {
                 continue;
             }
             if let Some(w) = writer(cur)
-                && let Found::Committing(s) = self.slots.doom(w)
+                && let Found::Committing(s) = self.slots.doom(w, || is_writer(record, w))
             {
                 let _ = self.slots.wait_commit(w, s, None);
                 continue;
@@ -363,6 +366,21 @@ impl Model {
             primitive::load(word, Ordering::Acquire)
         })
     }
+}
+
+/// Whether slot `t` is registered as the writer of `record` now.
+#[inline]
+fn is_writer(record: &primitive::AtomicU64, t: usize) -> bool {
+    // Acquire: pairs with the Release of a release, so a registration found gone comes with
+    // the write-back that preceded it.
+    writer(record.load(Ordering::Acquire)) == Some(t)
+}
+
+/// Whether slot `t` is registered as a reader of `record` now.
+#[inline]
+fn is_reader(record: &primitive::AtomicU64, t: usize) -> bool {
+    // Acquire: as in `is_writer`.
+    record.load(Ordering::Acquire) & reader_bit(t) != 0
 }
 
 /// Clears a record's NONTX flag when dropped.

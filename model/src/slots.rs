@@ -144,15 +144,23 @@ impl Slots {
         }
     }
 
-    /// Dooms slot `victim`'s transaction if it is running (requester wins).
+    /// Dooms slot `victim`'s transaction if it is running (requester wins), given that the
+    /// caller found a registration of `victim` in an ownership record; `still()` re-reads that
+    /// record and says whether the registration is still there.
     ///
-    /// Conservative by design: it dooms whatever instance is running when it looks. The caller
-    /// saw a registration of `victim` in an ownership record; if that instance ended and a new
-    /// one registered the same line afterwards, the new one already saw the caller's
-    /// registration and dealt with it, and dooming it too is the one (rare) spurious abort the
-    /// model can produce. Never dooming is never safe, dooming is always safe.
+    /// The registration is re-checked *after* the state is read: if it is gone, the instance
+    /// that made it has ended (a thread releases its records before it returns to idle, and
+    /// only then begins anew), so nothing is doomed and nothing waited for (a committer
+    /// releases after its write-back; the Acquire re-read sees it). If it is still there, it
+    /// belongs to the instance just read or to a later one: callers that resolve before adding
+    /// their own registration (writers, non-transactional accesses) thus doom exactly the
+    /// current owner. Callers that resolve after adding theirs (readers, and a writer's
+    /// dooming of earlier readers) may, if the victim ended, began again and registered the
+    /// same line in between, doom an instance that had already seen them and dealt with them
+    /// itself: a double doom, the one rare spurious abort the model can produce. Dooming is
+    /// always safe; missing a doom never is.
     #[inline]
-    pub(crate) fn doom(&self, victim: usize) -> Found {
+    pub(crate) fn doom(&self, victim: usize, mut still: impl FnMut() -> bool) -> Found {
         let word = self.state(victim);
         // Acquire: pairs with the owner's Release state stores, so a COMMITTING or IDLE seen
         // here comes with what the owner did before (for IDLE: its whole write-back).
@@ -160,9 +168,11 @@ impl Slots {
         loop {
             match phase(s) {
                 ACTIVE => {
+                    if !still() {
+                        return Found::Ended;
+                    }
                     // AcqRel on success: the doom is ordered before everything this thread
-                    // does next (its own registration is already in the record); Acquire on
-                    // failure as for the load.
+                    // does next; Acquire on failure as for the load.
                     match word.compare_exchange(
                         s,
                         state(seq(s), DOOMED),
@@ -173,7 +183,7 @@ impl Slots {
                         Err(now) => s = now,
                     }
                 }
-                COMMITTING => return Found::Committing(s),
+                COMMITTING if still() => return Found::Committing(s),
                 DOOMED => return Found::Doomed,
                 _ => return Found::Ended,
             }
