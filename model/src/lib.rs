@@ -102,8 +102,11 @@
 //!
 //! Known deviations from hardware, all documented where they arise: a writer that dooms the
 //! owner of a line it writes waits until the victim notices (at its next model call) before
-//! taking the line (hardware takes it at once); rarely, a doom aimed at a transaction that has
-//! just ended hits the same thread's next one (see `Slots::doom`); no LRU within a set.
+//! taking the line (hardware takes it at once), so two contexts on one OS thread must not
+//! conflict writer against writer; rarely, a reader's doom aimed at a transaction that has just
+//! ended and begun again hits its next instance (see `Slots::doom`); no LRU within a set; the
+//! write-back of a commit takes time during which conflicting accessors wait (hardware commits
+//! at once).
 //!
 //! # Presets
 //!

@@ -59,6 +59,12 @@ enum Run {
 /// buffers, the record log) is kept, so once it has run its largest transaction it allocates
 /// nothing. `'m` is both the model's lifetime and the lifetime of the words it writes: buffered
 /// writes keep references to their words until the commit.
+///
+/// Several contexts may live on one OS thread (the tests drive interleavings that way), with
+/// one limit: a transactional write to a line another context of the *same* OS thread has
+/// written in a still-running transaction waits for that transaction to notice its doom, which
+/// it cannot do while the writer waits. Writer-writer conflicts need the two contexts on two
+/// threads.
 pub struct ModelThread<'m> {
     model: &'m Model,
     slot: usize,

@@ -370,3 +370,29 @@ fn capacity_status_is_rtm_s() {
     assert_eq!(CAPACITY.raw(), 0b1000);
     assert_eq!(CONFLICT.raw(), 0b110);
 }
+
+#[test]
+fn the_model_is_shared_and_contexts_move() {
+    fn sync<T: Sync + Send>() {}
+    fn send<T: Send>() {}
+    sync::<Model>();
+    send::<model::ModelThread<'static>>();
+}
+
+#[test]
+fn the_test_backend_records_the_model() {
+    use tm::Backend;
+    let b = model::testing::RetryBackend::new(common::quiet(Preset::SapphireRapids)).unwrap();
+    let info = b.info();
+    assert_eq!(info.name, "model-retry");
+    let get = |k: &str| {
+        info.params
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(get("model").as_deref(), Some("sapphire-rapids"));
+    assert_eq!(get("l1_lines").as_deref(), Some("768"));
+    assert_eq!(get("modelled").as_deref(), Some("true"));
+    assert_eq!(b.max_threads(), Some(MAX_THREADS));
+}
