@@ -313,7 +313,7 @@ fn malformed_inputs_are_refused_cleanly() {
         fragment: fragment.to_string(),
     };
 
-    let cases = vec![
+    let mut cases = vec![
         // The command line itself.
         case(words(&[]), 2, "Usage: tmlab"),
         case(words(&["bogus"]), 2, "unrecognized subcommand 'bogus'"),
@@ -619,6 +619,325 @@ fn malformed_inputs_are_refused_cleanly() {
             "cannot create",
         ),
     ];
+    // The workload commands: bench and the thread and transaction-size sweeps.
+    let wl = |kind: &str, extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "sweep",
+            kind,
+            "--backends",
+            "tl2",
+            "--ops",
+            "10",
+            "--no-plot",
+            "--results-dir",
+            &results,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let t = |extra: &[&str]| wl("threads", extra);
+    let x = |extra: &[&str]| wl("txsize", extra);
+    let bench = |extra: &[&str]| words(&[&["bench"], extra].concat());
+    cases.extend([
+        case(
+            t(&["--workload", "bank", "--accounts", "0"]),
+            2,
+            "--accounts",
+        ),
+        case(
+            t(&["--workload", "bank", "--accounts", "99999999999"]),
+            2,
+            "--accounts",
+        ),
+        case(t(&["--workload", "gil", "--chunk", "0"]), 2, "--chunk"),
+        case(
+            t(&["--workload", "gil", "--shared-p", "1.5"]),
+            2,
+            "not a probability",
+        ),
+        case(
+            t(&["--workload", "gil", "--shared-p", "-0.1"]),
+            2,
+            "not a probability",
+        ),
+        case(
+            t(&["--workload", "gil", "--touch-words", "20"]),
+            2,
+            "--touch-words",
+        ),
+        case(t(&["--workload", "array", "--words", "0"]), 2, "--words"),
+        case(
+            t(&["--workload", "array", "--reads", "70000"]),
+            2,
+            "--reads",
+        ),
+        case(
+            t(&[
+                "--workload",
+                "array",
+                "--words",
+                "64",
+                "--reads",
+                "40",
+                "--writes",
+                "40",
+            ]),
+            2,
+            "cannot hold 40 distinct reads",
+        ),
+        case(
+            t(&["--workload", "array", "--reads", "0", "--writes", "0"]),
+            2,
+            "touch something",
+        ),
+        case(
+            t(&["--workload", "counter", "--accounts", "8"]),
+            2,
+            "does not apply",
+        ),
+        case(
+            t(&["--workload", "bank", "--hot", "0:0.5"]),
+            2,
+            "at least one element",
+        ),
+        case(
+            t(&["--workload", "bank", "--hot", "2000:0.5"]),
+            2,
+            "hot elements",
+        ),
+        case(
+            t(&["--workload", "bank", "--hot", "4:2"]),
+            2,
+            "not between 0 and 1",
+        ),
+        case(
+            t(&["--workload", "bank", "--threads", "0"]),
+            2,
+            "at least 1",
+        ),
+        case(
+            t(&["--workload", "bank", "--threads", "2000"]),
+            2,
+            "above the limit",
+        ),
+        case(
+            t(&["--workload", "bank", "--threads", "1,,2"]),
+            2,
+            "empty item",
+        ),
+        case(t(&["--workload", "nosuch"]), 2, "nosuch"),
+        case(t(&["--workload", "bank", "--secs", "0"]), 2, "out of range"),
+        case(
+            t(&["--workload", "bank", "--warmup", "99999"]),
+            2,
+            "out of range",
+        ),
+        case(t(&["--workload", "bank", "--reps", "0"]), 2, "--reps"),
+        case(
+            t(&["--workload", "ll", "-i", "600", "-r", "512"]),
+            2,
+            "--initial",
+        ),
+        case(
+            t(&["--workload", "rb", "--buckets", "4"]),
+            2,
+            "does not apply",
+        ),
+        case(t(&["--workload", "hs", "-u", "101"]), 2, "--update"),
+        case(t(&["--workload", "sl", "--range", "2000000"]), 2, "--range"),
+        case(x(&["--workload", "array", "--sizes", "0"]), 2, "at least 1"),
+        case(
+            x(&["--workload", "array", "--sizes", "1..70000"]),
+            2,
+            "above the limit",
+        ),
+        case(
+            x(&["--workload", "array", "--sizes", "1..8:x1"]),
+            2,
+            "at least 2",
+        ),
+        case(
+            x(&["--workload", "array", "--sizes", "40000"]),
+            2,
+            "cannot hold",
+        ),
+        case(
+            x(&["--workload", "bank", "--sizes", "1,2"]),
+            2,
+            "no transaction-size knob",
+        ),
+        case(
+            x(&["--workload", "array", "--knob", "chunk", "--sizes", "2"]),
+            2,
+            "--knob chunk",
+        ),
+        case(x(&["--workload", "array"]), 2, "--sizes"),
+        case(
+            words(&[
+                "sweep",
+                "threads",
+                "--workload",
+                "bank",
+                "--backends",
+                "tl3",
+                "--results-dir",
+                &results,
+            ]),
+            2,
+            "valid backends: tl2",
+        ),
+        case(
+            words(&[
+                "sweep",
+                "threads",
+                "--workload",
+                "bank",
+                "--backends",
+                "tl2,tl2",
+                "--results-dir",
+                &results,
+            ]),
+            2,
+            "listed twice",
+        ),
+        case(
+            words(&[
+                "sweep",
+                "threads",
+                "--workload",
+                "bank",
+                "--backends",
+                "htm:fixed",
+                "--results-dir",
+                &results,
+            ]),
+            2,
+            "number of attempts",
+        ),
+        case(
+            words(&[
+                "sweep",
+                "threads",
+                "--workload",
+                "bank",
+                "--backends",
+                "htm:glibc",
+                "--results-dir",
+                &results,
+            ]),
+            1,
+            "nothing to run",
+        ),
+        case(
+            words(&[
+                "sweep",
+                "threads",
+                "--workload",
+                "bank",
+                "--backends",
+                "seq",
+                "--threads",
+                "2",
+                "--results-dir",
+                &results,
+            ]),
+            1,
+            "nothing to run",
+        ),
+        case(
+            words(&[
+                "sweep",
+                "threads",
+                "--resume",
+                &good,
+                "--workload",
+                "bank",
+                "--backends",
+                "tl2",
+                "--results-dir",
+                &results,
+            ]),
+            1,
+            "it is a capacity sweep, not a threads sweep",
+        ),
+        case(
+            bench(&["--workload", "bank", "--backend", "seq", "--threads", "2"]),
+            1,
+            "one thread only",
+        ),
+        case(
+            bench(&["--workload", "bank", "--backend", "htm:glibc"]),
+            1,
+            "RTM unusable",
+        ),
+        case(
+            bench(&[
+                "--workload",
+                "bank",
+                "--backend",
+                "tl2",
+                "--threads",
+                "2000",
+            ]),
+            2,
+            "--threads",
+        ),
+        case(
+            bench(&["--workload", "bank", "--backend", "tl2", "--ops", "0"]),
+            2,
+            "--ops",
+        ),
+        case(
+            bench(&[
+                "--workload",
+                "bank",
+                "--backend",
+                "tl2",
+                "--secs",
+                "1",
+                "--ops",
+                "5",
+            ]),
+            2,
+            "cannot be used with",
+        ),
+        case(
+            bench(&["--workload", "bank", "--backend", "tl2", "--format", "yaml"]),
+            2,
+            "yaml",
+        ),
+        case(
+            bench(&[
+                "--workload",
+                "false-sharing",
+                "--backend",
+                "tl2",
+                "--counters",
+                "3",
+            ]),
+            2,
+            "does not apply",
+        ),
+        case(
+            bench(&[
+                "--workload",
+                "array",
+                "--backend",
+                "tl2",
+                "--words",
+                "4",
+                "--reads",
+                "4",
+                "--writes",
+                "1",
+            ]),
+            2,
+            "cannot hold",
+        ),
+    ]);
 
     let before = snapshot(&f.root);
     let mut table = String::from("| input | exit | message |\n|---|---|---|\n");

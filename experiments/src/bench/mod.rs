@@ -58,7 +58,10 @@ pub struct BenchArgs {
 /// Runs `tmlab bench`.
 pub fn run(args: BenchArgs) -> Result<()> {
     let threads = args.threads as usize;
-    let workload = args.workload.spec(threads)?;
+    let workload = args
+        .workload
+        .spec(threads)
+        .map_err(|e| crate::usage::usage(format!("{e:#}")))?;
     let backend = &args.backend;
     if let Some(reason) = backend.unavailable(threads) {
         bail!("bench: {backend} cannot run here: {reason}");

@@ -43,7 +43,7 @@ use std::time::Duration;
 
 /// The spec recorded in the run folder `dir` that `--resume` names, read without taking its lock
 /// (only to fill in the options not given; [`session::resume`] checks again under the lock).
-fn recorded_spec(dir: &Path, kind: &str) -> Result<SweepSpec> {
+pub(crate) fn recorded_spec(dir: &Path, kind: &str) -> Result<SweepSpec> {
     let run = RunFolder::open(dir).context("cannot resume")?;
     let meta = Meta::read(&run.meta()).context("cannot resume")?;
     if meta.spec.kind() != kind {

@@ -368,6 +368,9 @@ pub fn run(kind: &SweepKind) -> Result<()> {
         results: common.results.results_dir.clone(),
         plots: common.plots.plots_dir.clone(),
     };
+    if let Some(dir) = &common.resume {
+        super::recorded_spec(dir, spec.kind())?;
+    }
     let s = spec.scaling().expect("a workload sweep");
     let skipped = s.skipped();
     for k in &skipped {
