@@ -31,10 +31,16 @@
 //! # Using it
 //!
 //! ```
-//! use model::{Model, ModelConfig, Preset};
+//! use model::{InterruptDistribution, Model, ModelConfig, Preset};
 //! use tm::TWord;
 //!
-//! let model = Model::new(ModelConfig::preset(Preset::Haswell, 3e9)).unwrap();
+//! // Haswell's geometry without its timer interrupts, so that the example is deterministic (with
+//! // them, a thread preempted inside the transaction would see it abort with status 0).
+//! let config = ModelConfig {
+//!     interrupt_distribution: InterruptDistribution::None,
+//!     ..ModelConfig::preset(Preset::Haswell, 3e9)
+//! };
+//! let model = Model::new(config).unwrap();
 //! let (a, b) = (TWord::new(10), TWord::new(0));
 //! let mut t = model.thread();
 //! let moved = t.speculate(|t| {
