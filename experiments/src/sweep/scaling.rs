@@ -158,7 +158,7 @@ fn parse_threads(text: &str) -> Result<list::ValueList, String> {
 }
 
 fn parse_sizes(text: &str) -> Result<list::ValueList, String> {
-    list::parse(text, MAX_SIZE, "as a size").map(list::ValueList)
+    list::parse(text, MAX_SIZE, "per transaction").map(list::ValueList)
 }
 
 /// The default thread counts: 1, 2, 4, ... below the available cores, and the core count itself.
