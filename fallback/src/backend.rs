@@ -105,7 +105,7 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Backend for ElisionBackend<L, P,
             stats: ThreadStats::default(),
             tx: ElisionTx {
                 path: Path::Locked,
-                undo: Vec::new(),
+                undo: Vec::with_capacity(UNDO_RESERVE),
             },
         }
     }
@@ -116,6 +116,11 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Backend for ElisionBackend<L, P,
         describe::<L, P>("htm", self.elision.policy(), self.unusable())
     }
 }
+
+/// Undo-log entries reserved when a handle is made (4 KiB), so that a section that writes more
+/// words than any before it does not allocate on the lock path (the hot path allocates nothing
+/// for sections of up to this many writes; longer ones grow the log once).
+const UNDO_RESERVE: usize = 256;
 
 /// One thread's handle on an [`ElisionBackend`].
 pub struct ElisionHandle<'a, L: RawLock, P: RetryPolicy, S: Speculator> {
