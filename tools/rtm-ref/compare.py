@@ -61,10 +61,6 @@ def main():
     p.add_argument("--cc", default=os.environ.get("CC", "gcc"), help="C compiler (default gcc)")
     p.add_argument("--tmlab-json", help="a saved `tmlab probe --format json` output (or probe.json)")
     p.add_argument("--ref-json", help="a saved rtm_ref output")
-    p.add_argument("--rounds", type=int, default=3,
-                   help="measure both tools up to this many times; pass when one round agrees on "
-                        "every criterion (another process on the machine, even on the other core "
-                        "of a hyperthreaded pair, shrinks the measured capacity) (default 3)")
     args = p.parse_args()
     if (args.tmlab_json is None) != (args.ref_json is None):
         p.error("--tmlab-json and --ref-json go together")
@@ -83,23 +79,13 @@ def main():
     if subprocess.run(cc).returncode != 0:
         sys.exit("compare: the reference does not build")
 
-    if args.rounds < 1:
-        p.error("--rounds must be at least 1")
+    ref = run_json([ref_bin, "--core", str(args.core)], "rtm_ref")
     tmlab_cmd = ([args.tmlab] if args.tmlab else
                  ["cargo", "run", "--quiet", "--release", "-p", "tmlab-experiments", "--"])
-    status = 1
-    for round_ in range(1, args.rounds + 1):
-        print(f"round {round_} of at most {args.rounds}")
-        ref = run_json([ref_bin, "--core", str(args.core)], "rtm_ref")
-        tm = run_json(tmlab_cmd + ["probe", "--format", "json", "--core", str(args.core),
-                                   "--results-dir", args.results_dir], "tmlab probe")
-        status = compare(tm, ref)
-        if status == 0:
-            break
+    tm = run_json(tmlab_cmd + ["probe", "--format", "json", "--core", str(args.core),
+                               "--results-dir", args.results_dir], "tmlab probe")
     shutil.rmtree(build, ignore_errors=True)
-    if status != 0:
-        print(f"FAIL    the two tools disagreed in all {args.rounds} rounds")
-    return status
+    return compare(tm, ref)
 
 
 def load(path):
