@@ -2,10 +2,9 @@
 """Runs the intset speed comparison of issue 11 with `tmlab bench` and prints a markdown table.
 
 Every structure (ll, sl, rb, hs) at both conventional settings (4096 keys in range 8192 with 20 %
-updates; 256 in 512 with 100 %), on every software backend and htm:glibc (skipped where RTM is unusable) at 1 and 2 threads
-(seq at 1 only):
-median throughput over the repetitions, with min and max, in operations per second, and the
-single-thread overhead of the best STM against seq. Run from the repository root:
+updates; 256 in 512 with 100 %), on every software backend and htm:glibc (skipped where RTM is
+unusable) at 1 and 2 threads (seq at 1 only): median throughput over the repetitions, with min
+and max, in operations per second, and the single-thread overhead of the best STM against seq. Run from the repository root:
 
     python3 tools/intset-table.py [--reps 5] [--secs 1] [--binary target/release/tmlab]
 """
