@@ -53,3 +53,54 @@ fn sweep_threads_runs_on_the_model_and_says_so() {
     assert!(svg.contains("modelled HTM"), "the caption says modelled");
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// One `tmlab bench` repetition of the false-sharing workload on the model, as JSON.
+fn false_sharing(layout: &str) -> serde_json::Value {
+    let o = Command::new(BIN)
+        .args([
+            "bench",
+            "--workload",
+            "false-sharing",
+            "--backend",
+            "model:haswell@fixed:3",
+            "--threads",
+            "2",
+            "--ops",
+            "3000",
+            "--layout",
+            layout,
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    serde_json::from_str(out.lines().last().unwrap()).unwrap()
+}
+
+/// Packed per-thread counters share lines, so the modelled HTM (line-granular, like Intel's)
+/// sees conflicts; padded ones never conflict. The threads start together and each does its
+/// share, so they overlap; on a loaded machine a round may still not overlap, hence up to five.
+#[test]
+fn false_sharing_conflicts_on_the_model_only_when_packed() {
+    let padded = false_sharing("lines");
+    assert_eq!(padded["check_ok"], true);
+    assert_eq!(
+        padded["conflict"], 0,
+        "padded counters never conflict: {padded}"
+    );
+    let mut conflicts = 0;
+    for _ in 0..5 {
+        let packed = false_sharing("packed");
+        assert_eq!(packed["check_ok"], true);
+        conflicts = packed["conflict"].as_u64().unwrap();
+        if conflicts > 0 {
+            break;
+        }
+    }
+    assert!(
+        conflicts > 0,
+        "packed counters conflicted in none of five rounds"
+    );
+}
