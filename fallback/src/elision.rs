@@ -61,9 +61,13 @@
 //!   in it as RTM does: its abort codes (lock-busy, cancellations) end the caller's transaction.
 //!
 //! At most [`MAX_NESTING`] sections may be nested on one thread; entering one more panics. A
-//! section nested in an attempt uses its own speculator to end the attempt, so sections nested in
-//! one another must use the same speculator type (all [`htm::Rtm`] in practice); a nested section
-//! without a speculator runs on its lock inside the attempt, which the hardware makes atomic.
+//! section nested in a hardware attempt uses its own speculator to end the attempt, so sections
+//! nested in one another must use the same speculator type (all [`htm::Rtm`] in practice); a
+//! nested section without a speculator runs on its lock inside the attempt, which the hardware
+//! makes atomic. A modelled attempt (`&model::Model`) is never joined: any section entered inside
+//! one ends it with [`NESTED_ABORT`] (by unwinding to its `speculate`), so the enclosing
+//! execution runs on its lock and the nested section then runs on its own; a modelled section
+//! inside a hardware attempt ends it with `xabort`.
 //!
 //! Accounting follows [`tm::ThreadStats`]: each hardware attempt is one attempt that commits or
 //! aborts under exactly one cause ([`crate::cause::classify`]); each completed lock execution is
