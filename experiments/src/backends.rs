@@ -9,6 +9,14 @@
 //! | `seq` | uninstrumented plain accesses, one thread only ([`stm::Sequential`]) |
 //! | `htm:fixed:N`, `htm:glibc`, `htm:cause-aware` | RTM with lock elision over a TTAS fallback lock, with that retry policy ([`fallback::ElisionBackend`]); any policy parameters as in `htm:glibc:tries=5` |
 //! | `htm:...+ticket` | the same with a ticket fallback lock |
+//! | `model:<preset>@<policy>[+ticket]` | the same lock elision over the *modelled* HTM ([`model::Model`], presets `haswell`, `skylake`, `icelake`, `sapphire-rapids`), on any machine |
+//! | `model:file=PATH.toml@<policy>` | the modelled HTM with the geometry of a TOML file ([`model::ModelConfig::from_toml_file`]) |
+//! | `model:probe=DIR@<policy>` | the modelled HTM with the capacities and 50 % duration measured by `tmlab probe` in the result folder `DIR` |
+//!
+//! A modelled backend needs its retry policy (`@glibc`, `@fixed:3`, ...): without a fallback, a
+//! transaction larger than the modelled capacity would never commit. Its configuration (file,
+//! probe folder) is read and checked when the name is parsed, so a bad one is a usage error
+//! before anything runs.
 //!
 //! [`BackendSpec`] parses a name, refusing anything else with the list of valid names, and keeps
 //! the name as written (trimmed) for result files. [`with_backend!`] builds the backend and runs
@@ -20,7 +28,10 @@ use anyhow::{Result, bail};
 use core::fmt;
 use core::str::FromStr;
 use fallback::PolicySpec;
+use model::{Measured, ModelConfig, Preset};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::OnceLock;
 
 /// The fallback lock of an `htm:*` backend.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +63,128 @@ pub enum Kind {
         /// The fallback lock.
         lock: LockKind,
     },
+    /// `model:<source>@<policy>[+ticket]`: lock elision over the modelled HTM.
+    Model {
+        /// What is modelled.
+        model: ModelSpec,
+        /// The retry policy with its parameters.
+        policy: PolicySpec,
+        /// The fallback lock.
+        lock: LockKind,
+    },
+}
+
+/// A modelled HTM as named (`haswell`, `file=PATH`, `probe=DIR`) and its checked configuration.
+#[derive(Clone, Debug)]
+pub struct ModelSpec {
+    /// The source as written after `model:`.
+    pub source: String,
+    /// The configuration, validated.
+    pub config: ModelConfig,
+}
+
+impl PartialEq for ModelSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for ModelSpec {}
+
+/// This machine's TSC rate, measured once (the model converts interrupt times with it).
+pub fn tsc_hz() -> f64 {
+    static HZ: OnceLock<f64> = OnceLock::new();
+    *HZ.get_or_init(|| tm::clock::ticks_per_second(std::time::Duration::from_millis(50)))
+}
+
+impl ModelSpec {
+    /// Parses a model source: a preset name, `file=PATH.toml` or `probe=DIR`.
+    pub fn parse(source: &str) -> Result<ModelSpec, String> {
+        let config = if let Some(path) = source.strip_prefix("file=") {
+            if path.is_empty() {
+                return Err("file= needs the path of a TOML model configuration".into());
+            }
+            ModelConfig::from_toml_file(path, tsc_hz()).map_err(|e| e.to_string())?
+        } else if let Some(dir) = source.strip_prefix("probe=") {
+            if dir.is_empty() {
+                return Err("probe= needs a `tmlab probe` result folder".into());
+            }
+            from_probe(Path::new(dir))?
+        } else {
+            let preset: Preset = source.parse().map_err(|e| format!("{e}"))?;
+            ModelConfig::preset(preset, tsc_hz())
+        };
+        Ok(ModelSpec {
+            source: source.to_string(),
+            config,
+        })
+    }
+}
+
+/// The configuration measured by `tmlab probe` in the result folder `dir` (its `probe.json`).
+fn from_probe(dir: &Path) -> Result<ModelConfig, String> {
+    let file = dir.join("probe.json");
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| format!("{}: cannot read the probe result: {e}", file.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: not a probe result: {e}", file.display()))?;
+    let probe = v.get("probe").unwrap_or(&v);
+    if probe.get("rtm_usable").and_then(|u| u.as_bool()) != Some(true) {
+        return Err(format!(
+            "{}: this probe has no RTM figures (RTM was unusable on the machine it ran on{});              model:probe= needs a probe from a machine with working RTM",
+            file.display(),
+            probe
+                .get("reason")
+                .and_then(|r| r.as_str())
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        ));
+    }
+    let need = |key: &str| -> Result<&serde_json::Value, String> {
+        match probe.get(key) {
+            Some(x) if !x.is_null() => Ok(x),
+            _ => Err(format!(
+                "{}: `{key}` was not measured by this probe (null or missing)",
+                file.display()
+            )),
+        }
+    };
+    let int = |key: &str| -> Result<u64, String> {
+        need(key)?
+            .as_u64()
+            .ok_or_else(|| format!("{}: `{key}` is not a whole number", file.display()))
+    };
+    let float = |key: &str| -> Result<f64, String> {
+        need(key)?
+            .as_f64()
+            .ok_or_else(|| format!("{}: `{key}` is not a number", file.display()))
+    };
+    let l1d = v
+        .get("machine")
+        .and_then(|m| m.get("l1d"))
+        .filter(|l| !l.is_null())
+        .ok_or_else(|| {
+            format!(
+                "{}: the probed machine's L1D geometry (machine.l1d) is not recorded",
+                file.display()
+            )
+        })?;
+    let geometry = |key: &str| -> Result<u32, String> {
+        l1d.get(key)
+            .and_then(|x| x.as_u64())
+            .and_then(|x| u32::try_from(x).ok())
+            .ok_or_else(|| format!("{}: machine.l1d.{key} is missing", file.display()))
+    };
+    let measured = Measured {
+        l1_sets: geometry("sets")?,
+        l1_ways: geometry("ways")?,
+        write_capacity_lines: int("write_capacity_lines")?,
+        read_capacity_lines: int("read_capacity_lines")?,
+        duration_50_us: float("duration_50_us")?,
+        spontaneous_abort_rate: float("spontaneous_abort_rate")?,
+    };
+    ModelConfig::from_measured(format!("probe:{}", dir.display()), &measured, tsc_hz())
+        .map_err(|e| format!("{}: {e}", file.display()))
 }
 
 /// A backend name, parsed (see the module documentation).
@@ -65,7 +198,9 @@ pub struct BackendSpec {
 
 /// The names every parse error lists.
 pub const VALID: &str = "tl2, norec, lsa, lock, seq, htm:fixed:N, htm:glibc, htm:cause-aware \
-     (policy parameters as in htm:glibc:tries=5; append +ticket for a ticket fallback lock)";
+     (policy parameters as in htm:glibc:tries=5; append +ticket for a ticket fallback lock), \
+     model:<haswell|skylake|icelake|sapphire-rapids|file=PATH.toml|probe=DIR>@<policy> \
+     (the modelled HTM, as in model:haswell@glibc)";
 
 impl FromStr for BackendSpec {
     type Err = String;
@@ -81,17 +216,29 @@ impl FromStr for BackendSpec {
             "seq" => Kind::Seq,
             "" => return Err(bad("empty name")),
             other => {
+                if let Some(rest) = other.strip_prefix("model:") {
+                    let Some((source, rest)) = rest.rsplit_once('@') else {
+                        return Err(bad(
+                            "a modelled backend needs its retry policy, as in model:haswell@glibc \
+                             (without a fallback, a transaction larger than the modelled \
+                             capacity never commits)",
+                        ));
+                    };
+                    let (policy, lock) = policy_and_lock(rest).map_err(|e| bad(&e))?;
+                    let model = ModelSpec::parse(source).map_err(|e| bad(&e))?;
+                    return Ok(BackendSpec {
+                        name: name.to_string(),
+                        kind: Kind::Model {
+                            model,
+                            policy,
+                            lock,
+                        },
+                    });
+                }
                 let Some(rest) = other.strip_prefix("htm:") else {
                     return Err(bad("unknown backend"));
                 };
-                let (policy, lock) = match rest.strip_suffix("+ticket") {
-                    Some(p) => (p, LockKind::Ticket),
-                    None if rest.contains('+') => {
-                        return Err(bad("the only lock suffix is +ticket"));
-                    }
-                    None => (rest, LockKind::Ttas),
-                };
-                let policy: PolicySpec = policy.parse().map_err(|e| bad(&format!("{e}")))?;
+                let (policy, lock) = policy_and_lock(rest).map_err(|e| bad(&e))?;
                 Kind::Htm { policy, lock }
             }
         };
@@ -100,6 +247,17 @@ impl FromStr for BackendSpec {
             kind,
         })
     }
+}
+
+/// Parses `<policy>[+ticket]`.
+fn policy_and_lock(rest: &str) -> Result<(PolicySpec, LockKind), String> {
+    let (policy, lock) = match rest.strip_suffix("+ticket") {
+        Some(p) => (p, LockKind::Ticket),
+        None if rest.contains('+') => return Err("the only lock suffix is +ticket".into()),
+        None => (rest, LockKind::Ttas),
+    };
+    let policy: PolicySpec = policy.parse().map_err(|e| format!("{e}"))?;
+    Ok((policy, lock))
 }
 
 impl fmt::Display for BackendSpec {
@@ -127,6 +285,11 @@ impl BackendSpec {
         matches!(self.kind, Kind::Htm { .. })
     }
 
+    /// Whether this is a modelled HTM backend (`model:*`).
+    pub fn is_modelled(&self) -> bool {
+        matches!(self.kind, Kind::Model { .. })
+    }
+
     /// Why this backend cannot run with `threads` threads on this machine, if it cannot.
     pub fn unavailable(&self, threads: usize) -> Option<String> {
         match &self.kind {
@@ -135,6 +298,10 @@ impl BackendSpec {
                 .map(|e| format!("RTM unusable: {e}")),
             Kind::Seq if threads > 1 => Some(format!(
                 "the sequential baseline runs one thread only ({threads} requested)"
+            )),
+            Kind::Model { .. } if threads > model::MAX_THREADS => Some(format!(
+                "the modelled HTM admits at most {} threads ({threads} requested)",
+                model::MAX_THREADS
             )),
             _ => None,
         }
@@ -211,6 +378,41 @@ macro_rules! with_backend {
                     $body
                 }
             },
+            Kind::Model {
+                model: spec,
+                policy,
+                lock,
+            } => {
+                let m = model::Model::new(spec.config.clone())
+                    .expect("a model configuration is validated when its name is parsed");
+                let m = &m;
+                match (*policy, *lock) {
+                    (PolicySpec::Fixed(p), LockKind::Ttas) => {
+                        let $b = ElisionBackend::<TtasLock, _, _>::with_speculator(p, Ok(m));
+                        $body
+                    }
+                    (PolicySpec::Fixed(p), LockKind::Ticket) => {
+                        let $b = ElisionBackend::<TicketLock, _, _>::with_speculator(p, Ok(m));
+                        $body
+                    }
+                    (PolicySpec::Glibc(p), LockKind::Ttas) => {
+                        let $b = ElisionBackend::<TtasLock, _, _>::with_speculator(p, Ok(m));
+                        $body
+                    }
+                    (PolicySpec::Glibc(p), LockKind::Ticket) => {
+                        let $b = ElisionBackend::<TicketLock, _, _>::with_speculator(p, Ok(m));
+                        $body
+                    }
+                    (PolicySpec::CauseAware(p), LockKind::Ttas) => {
+                        let $b = ElisionBackend::<TtasLock, _, _>::with_speculator(p, Ok(m));
+                        $body
+                    }
+                    (PolicySpec::CauseAware(p), LockKind::Ticket) => {
+                        let $b = ElisionBackend::<TicketLock, _, _>::with_speculator(p, Ok(m));
+                        $body
+                    }
+                }
+            }
         }
     }};
 }

@@ -641,6 +641,38 @@ fn malformed_inputs_are_refused_cleanly() {
     let t = |extra: &[&str]| wl("threads", extra);
     let x = |extra: &[&str]| wl("txsize", extra);
     let bench = |extra: &[&str]| words(&[&["bench"], extra].concat());
+    // Bad modelled-HTM backends: unknown preset, no policy, unreadable or invalid file, a probe
+    // folder without RTM figures.
+    let model_dir = std::env::temp_dir().join(format!("tmlab-misuse-model-{}", std::process::id()));
+    std::fs::create_dir_all(&model_dir).unwrap();
+    let bad_toml = model_dir.join("bad.toml");
+    std::fs::write(&bad_toml, "l1_sets = 48\nl1_ways = 8\n").unwrap();
+    let no_rtm = model_dir.join("probe-no-rtm");
+    std::fs::create_dir_all(&no_rtm).unwrap();
+    std::fs::write(
+        no_rtm.join("probe.json"),
+        r#"{"probe": {"rtm_usable": false, "reason": "no CPUID bit"}}"#,
+    )
+    .unwrap();
+    let bad_file = format!("model:file={}@glibc", bad_toml.display());
+    let missing_file = format!("model:file={}@glibc", model_dir.join("none.toml").display());
+    let no_rtm_probe = format!("model:probe={}@glibc", no_rtm.display());
+    let mb = |b: &str| bench(&["--workload", "counter", "--backend", b, "--ops", "10"]);
+    cases.extend([
+        case(
+            mb("model:nehalem@glibc"),
+            2,
+            "unknown model preset `nehalem`",
+        ),
+        case(mb("model:haswell"), 2, "needs its retry policy"),
+        case(mb("model:haswell@lifo"), 2, "unknown policy"),
+        case(mb("model:haswell@glibc+mcs"), 2, "+ticket"),
+        case(mb("model:file=@glibc"), 2, "file= needs the path"),
+        case(mb(&bad_file), 2, "bad.toml: l1_sets: 48"),
+        case(mb(&missing_file), 2, "cannot read the model configuration"),
+        case(mb(&no_rtm_probe), 2, "this probe has no RTM figures"),
+        case(mb("model:probe=@glibc"), 2, "probe= needs"),
+    ]);
     cases.extend([
         case(
             t(&["--workload", "bank", "--accounts", "0"]),

@@ -6,6 +6,9 @@
 //! - speculative (inside `xbegin`/`xend`): reads and writes are plain Relaxed atomic loads and
 //!   stores. The hardware buffers the writes, discards them on abort and tracks conflicts per cache
 //!   line, so no instrumentation is needed. A user abort becomes `xabort(code)` and is not retried.
+//!   Over a modelled speculator ([`Speculator::MODELLED`], `&model::Model`) they go through the
+//!   speculator's per-thread context instead (a `model::ModelThread` the transaction owns), which
+//!   buffers and tracks them; that test is of a constant, so the RTM path has no extra branch.
 //! - locked (under the fallback lock): writes go to memory directly and log the old value in an undo
 //!   log, so a user abort can be rolled back. The log is a `Vec` owned by the handle and cleared,
 //!   not freed, between executions: no allocation in steady state.
@@ -29,10 +32,10 @@
 use crate::elision::{Elision, Path};
 use crate::lock::RawLock;
 use crate::policy::RetryPolicy;
-use crate::speculator::Speculator;
+use crate::speculator::{Holds, SpecAccess, Speculator};
 use core::sync::atomic::{AtomicU64, Ordering};
 use htm::{Rtm, Unusable};
-use tm::{Abort, Backend, BackendInfo, Handle, TWord, ThreadStats, Tx, UserAbort};
+use tm::{Abort, AbortCause, Backend, BackendInfo, Handle, TWord, ThreadStats, Tx, UserAbort};
 
 /// Lock elision over one global fallback lock `L` with retry policy `P`.
 #[derive(Debug)]
@@ -63,6 +66,11 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> ElisionBackend<L, P, S> {
     /// The driver (lock, policy, per-lock policy state).
     pub fn elision(&self) -> &Elision<L, P, S> {
         &self.elision
+    }
+
+    /// The speculator, if usable.
+    pub fn speculator(&self) -> Option<S> {
+        self.elision.speculator()
     }
 }
 
@@ -106,14 +114,30 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Backend for ElisionBackend<L, P,
             tx: ElisionTx {
                 path: Path::Locked,
                 undo: Vec::with_capacity(UNDO_RESERVE),
+                context: S::thread(self.elision.speculator()),
             },
         }
     }
 
     /// Name `htm-<policy>`; parameters: `policy` (the full label), `lock`, each policy parameter,
     /// `rtm_usable` and `rtm_reason`.
+    /// Over a modelled speculator: name `modelled-htm-<policy>`, and the model's parameters
+    /// (`modelled = true`, the geometry) in place of `rtm_usable` and `rtm_reason`.
     fn info(&self) -> BackendInfo {
-        describe::<L, P>("htm", self.elision.policy(), self.unusable())
+        match self.speculator() {
+            Some(s) if S::MODELLED => {
+                let mut info =
+                    describe::<L, P>("modelled-htm", self.elision.policy(), self.unusable());
+                info.params.retain(|(k, _)| !k.starts_with("rtm_"));
+                info.params.extend(s.params());
+                info
+            }
+            _ => describe::<L, P>("htm", self.elision.policy(), self.unusable()),
+        }
+    }
+
+    fn max_threads(&self) -> Option<usize> {
+        S::max_threads()
     }
 }
 
@@ -123,24 +147,26 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Backend for ElisionBackend<L, P,
 const UNDO_RESERVE: usize = 256;
 
 /// One thread's handle on an [`ElisionBackend`].
-pub struct ElisionHandle<'a, L: RawLock, P: RetryPolicy, S: Speculator> {
+pub struct ElisionHandle<'a, L: RawLock, P: RetryPolicy, S: Speculator + 'a> {
     elision: &'a Elision<L, P, S>,
     thread: P::ThreadState,
     stats: ThreadStats,
-    tx: ElisionTx<'a>,
+    tx: ElisionTx<'a, S>,
 }
 
-impl<'a, L: RawLock, P: RetryPolicy, S: Speculator> Handle<'a> for ElisionHandle<'a, L, P, S> {
-    type Tx = ElisionTx<'a>;
+impl<'a, L: RawLock, P: RetryPolicy, S: Speculator + 'a> Handle<'a> for ElisionHandle<'a, L, P, S> {
+    type Tx = ElisionTx<'a, S>;
 
     #[inline]
     fn atomically<R, F>(&mut self, mut body: F) -> Result<R, UserAbort>
     where
-        F: FnMut(&mut ElisionTx<'a>) -> Result<R, Abort>,
+        F: FnMut(&mut ElisionTx<'a, S>) -> Result<R, Abort>,
     {
-        let tx = &mut self.tx;
-        self.elision
-            .execute(&mut self.thread, &mut self.stats, |path| {
+        self.elision.execute_in(
+            &mut self.thread,
+            &mut self.stats,
+            &mut self.tx,
+            |tx, path| {
                 tx.path = path;
                 // Normally already empty; not after a panic under the lock (see below).
                 tx.undo.clear();
@@ -150,7 +176,8 @@ impl<'a, L: RawLock, P: RetryPolicy, S: Speculator> Handle<'a> for ElisionHandle
                     tx.roll_back();
                 }
                 outcome
-            })
+            },
+        )
     }
 
     fn stats(&self) -> &ThreadStats {
@@ -163,13 +190,26 @@ impl<'a, L: RawLock, P: RetryPolicy, S: Speculator> Handle<'a> for ElisionHandle
 }
 
 /// The transaction of an [`ElisionBackend`] (see the module documentation for its two modes).
-pub struct ElisionTx<'a> {
+pub struct ElisionTx<'a, S: Speculator + 'a> {
     path: Path,
     /// Old values of the words written under the lock, in write order.
     undo: Vec<(&'a TWord, u64)>,
+    /// The speculator's per-thread context (zero-sized for hardware).
+    context: S::Thread<'a>,
 }
 
-impl ElisionTx<'_> {
+impl<'a, S: Speculator + 'a> Holds<S::Thread<'a>> for ElisionTx<'a, S> {
+    #[inline(always)]
+    fn held(&mut self) -> &mut S::Thread<'a> {
+        &mut self.context
+    }
+}
+
+/// What a failed access through a modelled context returns: the attempt is already over, and
+/// the speculator reports its real status, so the cause here is never recorded.
+const ATTEMPT_OVER: Abort = Abort::retry(AbortCause::Conflict);
+
+impl<'a, S: Speculator + 'a> ElisionTx<'a, S> {
     /// Restores every word written under the lock, newest first, and empties the log.
     fn roll_back(&mut self) {
         for (word, old) in self.undo.drain(..).rev() {
@@ -184,9 +224,12 @@ impl ElisionTx<'_> {
     }
 }
 
-impl<'a> Tx<'a> for ElisionTx<'a> {
+impl<'a, S: Speculator + 'a> Tx<'a> for ElisionTx<'a, S> {
     #[inline]
     fn read(&mut self, word: &'a TWord) -> Result<u64, Abort> {
+        if S::MODELLED && self.path == Path::Speculative {
+            return self.context.read(word).map_err(|_| ATTEMPT_OVER);
+        }
         // Relaxed on both paths: in hardware the transaction makes it atomic; under the lock the
         // lock orders it (see the module documentation).
         Ok(word.atomic().load(Ordering::Relaxed))
@@ -194,6 +237,9 @@ impl<'a> Tx<'a> for ElisionTx<'a> {
 
     #[inline]
     fn write(&mut self, word: &'a TWord, value: u64) -> Result<(), Abort> {
+        if S::MODELLED && self.path == Path::Speculative {
+            return self.context.write(word, value).map_err(|_| ATTEMPT_OVER);
+        }
         let atomic = word.atomic();
         if self.path == Path::Locked {
             // Relaxed: as for `read`.

@@ -61,9 +61,13 @@
 //!   in it as RTM does: its abort codes (lock-busy, cancellations) end the caller's transaction.
 //!
 //! At most [`MAX_NESTING`] sections may be nested on one thread; entering one more panics. A
-//! section nested in an attempt uses its own speculator to end the attempt, so sections nested in
-//! one another must use the same speculator type (all [`htm::Rtm`] in practice); a nested section
-//! without a speculator runs on its lock inside the attempt, which the hardware makes atomic.
+//! section nested in a hardware attempt uses its own speculator to end the attempt, so sections
+//! nested in one another must use the same speculator type (all [`htm::Rtm`] in practice); a
+//! nested section without a speculator runs on its lock inside the attempt, which the hardware
+//! makes atomic. A modelled attempt (`&model::Model`) is never joined: any section entered inside
+//! one ends it with [`NESTED_ABORT`] (by unwinding to its `speculate`), so the enclosing
+//! execution runs on its lock and the nested section then runs on its own; a modelled section
+//! inside a hardware attempt ends it with `xabort`.
 //!
 //! Accounting follows [`tm::ThreadStats`]: each hardware attempt is one attempt that commits or
 //! aborts under exactly one cause ([`crate::cause::classify`]); each completed lock execution is
@@ -72,9 +76,11 @@
 
 use crate::cause::classify;
 use crate::lock::{RawLock, SPINS_BEFORE_YIELD, Unlock, spin_until_bounded};
-use crate::nesting::{self, Entered};
+use crate::nesting::{self, AttemptKind, Entered};
 use crate::policy::{Decision, RetryPolicy};
-use crate::speculator::{LOCK_BUSY, NESTED_ABORT, RETRY_REQUESTED, Speculator};
+use crate::speculator::{
+    Holds, LOCK_BUSY, NESTED_ABORT, Own, RETRY_REQUESTED, SpecAccess, Speculator,
+};
 use core::convert::Infallible;
 use htm::Unusable;
 use tm::{Abort, AbortCause, MAX_USER_CODE, ThreadStats, UserAbort, clock};
@@ -159,6 +165,12 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
         self.speculator.as_ref().err()
     }
 
+    /// The speculator, if usable.
+    #[inline(always)]
+    pub(crate) fn speculator(&self) -> Option<S> {
+        self.speculator.as_ref().ok().copied()
+    }
+
     /// This driver's identity in the per-thread record of sections (its address).
     #[inline]
     fn id(&self) -> usize {
@@ -175,21 +187,54 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
     /// # Panics
     /// If this thread is already inside a section of this driver (re-entry), or
     /// [`MAX_NESTING`] sections deep.
+    ///
+    /// The body's accesses must be plain ones, so only a hardware speculator may run it (a
+    /// modelled one is refused at compile time); [`Elision::execute_in`] gives the body the
+    /// speculator's context.
     #[inline]
     pub fn execute<R>(
         &self,
         thread: &mut P::ThreadState,
         stats: &mut ThreadStats,
-        body: impl FnMut(Path) -> Result<R, Abort>,
+        mut body: impl FnMut(Path) -> Result<R, Abort>,
     ) -> Result<R, UserAbort> {
-        self.run(thread, stats, body)
+        const {
+            assert!(
+                !S::MODELLED,
+                "plain sections cannot run over a modelled speculator"
+            )
+        };
+        let mut ctx = Own(S::thread(self.speculator()));
+        self.run(thread, stats, &mut ctx, |_, path| body(path))
+    }
+
+    /// [`Elision::execute`] with the speculator's per-thread context: `body(ctx, path)` runs the
+    /// section once, and on [`Path::Speculative`] accesses memory through the context `ctx`
+    /// holds (for a hardware speculator, plain accesses do as well). The speculator reaches the
+    /// context through `ctx` for the subscription and the attempt.
+    ///
+    /// # Panics
+    /// As [`Elision::execute`].
+    #[inline]
+    pub fn execute_in<'t, C, R>(
+        &self,
+        thread: &mut P::ThreadState,
+        stats: &mut ThreadStats,
+        ctx: &mut C,
+        body: impl FnMut(&mut C, Path) -> Result<R, Abort>,
+    ) -> Result<R, UserAbort>
+    where
+        S: 't,
+        C: Holds<S::Thread<'t>>,
+    {
+        self.run(thread, stats, ctx, body)
     }
 
     /// Runs one execution of a plain critical section, which cannot be cancelled: `body(path)`
     /// runs it once per attempt and once more under the lock if needed.
     ///
     /// # Panics
-    /// As [`Elision::execute`].
+    /// As [`Elision::execute`] (and refuses a modelled speculator the same way).
     #[inline]
     pub fn execute_section<R>(
         &self,
@@ -197,24 +242,45 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
         stats: &mut ThreadStats,
         mut body: impl FnMut(Path) -> R,
     ) -> R {
-        match self.run::<Infallible, R>(thread, stats, |path| Ok(body(path))) {
+        const {
+            assert!(
+                !S::MODELLED,
+                "plain sections cannot run over a modelled speculator"
+            )
+        };
+        let mut ctx = Own(S::thread(self.speculator()));
+        match self.run::<Infallible, _, R>(thread, stats, &mut ctx, |_, path| Ok(body(path))) {
             Ok(r) => r,
             Err(never) => match never {},
         }
     }
 
-    /// The driver of both kinds of execution; `C` is what a user abort becomes.
+    /// The driver of both kinds of execution; `K` is what a user abort becomes, `C` holds the
+    /// speculator's context.
     #[inline]
-    fn run<C: Cancel, R>(
+    fn run<'t, K: Cancel, C, R>(
         &self,
         thread: &mut P::ThreadState,
         stats: &mut ThreadStats,
-        mut body: impl FnMut(Path) -> Result<R, Abort>,
-    ) -> Result<R, C> {
-        let in_attempt = nesting::in_attempt();
-        let _entered = self.enter(in_attempt);
-        if in_attempt && let Ok(speculator) = self.speculator {
-            return self.join(speculator, body);
+        ctx: &mut C,
+        mut body: impl FnMut(&mut C, Path) -> Result<R, Abort>,
+    ) -> Result<R, K>
+    where
+        S: 't,
+        C: Holds<S::Thread<'t>>,
+    {
+        let running = nesting::running();
+        let _entered = self.enter(running);
+        if let Some(kind) = running {
+            if kind == AttemptKind::Hardware
+                && !S::MODELLED
+                && let Ok(speculator) = self.speculator
+            {
+                return self.join(speculator, ctx, body);
+            }
+            // Returns only inside a hardware attempt, for a driver without a speculator, whose
+            // section then runs on its lock inside that attempt.
+            self.end_running(kind, NESTED_ABORT);
         }
         if let Ok(speculator) = self.speculator
             && self.policy.begin(&self.lock_state, thread)
@@ -225,13 +291,16 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
                 let lock = &self.lock;
                 let start = clock::now();
                 let outcome = {
-                    let _running = nesting::Attempt::start();
-                    speculator.speculate(|| {
+                    let _running = nesting::Attempt::start(AttemptKind::of(S::MODELLED));
+                    speculator.speculate(ctx, |ctx| {
                         // Subscription: read the lock inside the transaction.
-                        if lock.is_locked() {
-                            return Err(LOCK_BUSY);
+                        match ctx.held().subscribe(lock) {
+                            Ok(false) => {}
+                            Ok(true) => return Err(LOCK_BUSY),
+                            // The attempt is over; the speculator reports its status.
+                            Err(_) => return Err(RETRY_REQUESTED),
                         }
-                        body(Path::Speculative)
+                        body(ctx, Path::Speculative)
                             .map_err(|abort| abort.user_code().unwrap_or(RETRY_REQUESTED))
                     })
                 };
@@ -250,7 +319,7 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
                 }
                 if cause == AbortCause::Explicit
                     && code <= MAX_USER_CODE
-                    && let Some(cancelled) = C::cancel(code)
+                    && let Some(cancelled) = K::cancel(code)
                 {
                     stats.user_aborts += 1;
                     return Err(cancelled);
@@ -268,42 +337,62 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
                 }
             }
         }
-        self.run_locked(stats, body)
+        self.run_locked(stats, ctx, body)
     }
 
     /// Enters this driver's section in the per-thread record, or refuses: re-entry and excessive
     /// depth panic, after ending a running hardware attempt so that the panic happens on the lock
     /// path (see "Nesting").
     #[inline]
-    fn enter(&self, in_attempt: bool) -> Entered {
+    fn enter(&self, running: Option<AttemptKind>) -> Entered {
         match nesting::enter(self.id()) {
             Ok(entered) => entered,
-            Err(refused) => self.refuse(refused, in_attempt),
+            Err(refused) => self.refuse(refused, running),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn refuse(&self, refused: nesting::Refused, in_attempt: bool) -> ! {
-        if in_attempt && let Ok(speculator) = self.speculator {
-            speculator.abort_attempt(NESTED_ABORT);
+    fn refuse(&self, refused: nesting::Refused, running: Option<AttemptKind>) -> ! {
+        if let Some(kind) = running {
+            self.end_running(kind, NESTED_ABORT);
         }
         panic!("{}", refused.message(self.id()))
+    }
+
+    /// Ends the attempt of `kind` running on this thread with an explicit abort carrying `code`
+    /// (see "Nesting"). A modelled attempt is ended by unwinding to its `speculate`; a hardware
+    /// one by this driver's speculator, or, if that is modelled, by `xabort` itself. Returns only
+    /// for a hardware attempt when this driver has no speculator: its section then runs on its
+    /// lock inside that attempt, which the hardware makes atomic.
+    #[cold]
+    #[inline(never)]
+    fn end_running(&self, kind: AttemptKind, code: u8) {
+        match (kind, self.speculator()) {
+            (AttemptKind::Modelled, _) => crate::modelled::end_attempt(code),
+            (AttemptKind::Hardware, Some(speculator)) if !S::MODELLED => {
+                speculator.abort_attempt(code)
+            }
+            (AttemptKind::Hardware, Some(_)) => end_hardware_attempt(code),
+            (AttemptKind::Hardware, None) => {}
+        }
     }
 
     /// Runs the section inside the hardware attempt already running on this thread (see
     /// "Nesting"): subscribe, run, or end the attempt with [`NESTED_ABORT`].
     #[cold]
     #[inline(never)]
-    fn join<C, R>(
+    fn join<K, C, R>(
         &self,
         speculator: S,
-        mut body: impl FnMut(Path) -> Result<R, Abort>,
-    ) -> Result<R, C> {
+        ctx: &mut C,
+        mut body: impl FnMut(&mut C, Path) -> Result<R, Abort>,
+    ) -> Result<R, K> {
+        // Only hardware attempts are joined, so a plain read subscribes.
         if self.lock.is_locked() {
             speculator.abort_attempt(NESTED_ABORT);
         }
-        match body(Path::Speculative) {
+        match body(ctx, Path::Speculative) {
             Ok(r) => Ok(r),
             // A cancellation or a retry request cannot be honoured inside the enclosing attempt:
             // the section's writes are only undone with the attempt's.
@@ -324,23 +413,24 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
 
     /// Runs the section under the fallback lock.
     #[inline(never)]
-    fn run_locked<C: Cancel, R>(
+    fn run_locked<K: Cancel, C, R>(
         &self,
         stats: &mut ThreadStats,
-        mut body: impl FnMut(Path) -> Result<R, Abort>,
-    ) -> Result<R, C> {
+        ctx: &mut C,
+        mut body: impl FnMut(&mut C, Path) -> Result<R, Abort>,
+    ) -> Result<R, K> {
         // Fallback cycles include waiting for the lock: that wait is part of the fallback's cost.
         let start = clock::now();
-        self.lock.lock();
+        self.acquire();
         // Released on every path out, including a panic in `body`.
         let held = Unlock(&self.lock);
         let outcome = loop {
-            match body(Path::Locked) {
+            match body(ctx, Path::Locked) {
                 Ok(r) => break Ok(r),
                 // A user abort cancels the execution if it can be cancelled; anything else (a
                 // retry request) runs the section again.
                 Err(abort) => {
-                    if let Some(cancelled) = abort.user_code().and_then(C::cancel) {
+                    if let Some(cancelled) = abort.user_code().and_then(K::cancel) {
                         break Err(cancelled);
                     }
                 }
@@ -369,19 +459,50 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
     /// As [`Elision::execute`].
     #[inline]
     pub fn execute_locked<R>(&self, stats: &mut ThreadStats, body: impl FnOnce() -> R) -> R {
-        let in_attempt = nesting::in_attempt();
-        let _entered = self.enter(in_attempt);
-        if in_attempt && let Ok(speculator) = self.speculator {
-            speculator.abort_attempt(NESTED_ABORT);
+        let running = nesting::running();
+        let _entered = self.enter(running);
+        if let Some(kind) = running {
+            // Returns only inside a hardware attempt for a driver without a speculator.
+            self.end_running(kind, NESTED_ABORT);
         }
         let start = clock::now();
-        self.lock.lock();
+        self.acquire();
         let held = Unlock(&self.lock);
         let r = body();
         drop(held);
         stats.record_fallback(clock::now().saturating_sub(start));
         r
     }
+}
+
+impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
+    /// Acquires the fallback lock through the speculator (a modelled one must see the
+    /// acquisition); `S::MODELLED` is a constant, so for hardware this is `lock()` alone.
+    #[inline(always)]
+    fn acquire(&self) {
+        if S::MODELLED
+            && let Ok(speculator) = self.speculator
+        {
+            speculator.acquire(&self.lock);
+        } else {
+            self.lock.lock();
+        }
+    }
+}
+
+/// Ends the hardware attempt running on this thread with `xabort code`, for a driver whose own
+/// speculator is modelled and so holds no [`htm::Rtm`] token (a hardware attempt proves RTM works,
+/// so detection succeeds).
+#[cold]
+#[inline(never)]
+fn end_hardware_attempt(code: u8) -> ! {
+    if let Ok(rtm) = htm::Rtm::detect() {
+        rtm.abort_with(code);
+    }
+    panic!(
+        "fallback: a section over a modelled speculator cannot end the enclosing attempt of a \
+         test speculator; nest sections of one speculator kind only"
+    )
 }
 
 #[cfg(test)]

@@ -56,6 +56,7 @@ pub mod elision;
 mod fixed;
 mod glibc;
 mod lock;
+pub mod modelled;
 mod nesting;
 mod policy;
 mod primitive;
@@ -72,7 +73,10 @@ pub use elided_mutex::{ElidedMutex, MutexHandle};
 pub use fixed::Fixed;
 pub use glibc::{AdaptCount, Glibc};
 pub use lock::RawLock;
+pub use modelled::ModelContext;
 pub use policy::{Decision, PolicyParseError, PolicySpec, RetryPolicy};
-pub use speculator::{LOCK_BUSY, NESTED_ABORT, RETRY_REQUESTED, Speculator};
+pub use speculator::{
+    Holds, LOCK_BUSY, NESTED_ABORT, Plain, RETRY_REQUESTED, SpecAccess, Speculator,
+};
 pub use ticket::TicketLock;
 pub use ttas::TtasLock;

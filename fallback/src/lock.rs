@@ -22,9 +22,15 @@
 ///   acquisition before that acquisition returns;
 /// - `is_locked` returns `true` whenever a holder is between acquisition and release, when called
 ///   inside a hardware transaction (where all its reads form one atomic snapshot).
-pub unsafe trait RawLock: Send + Sync {
+pub unsafe trait RawLock: Send + Sync + Sized {
     /// A short stable name (`ttas`, `ticket`), recorded with results.
     const NAME: &'static str;
+
+    /// How many bytes from the lock's address hold all the state that acquisitions write and
+    /// [`is_locked`](RawLock::is_locked) reads. The modelled HTM tracks the lock by the one
+    /// 64-byte line at its address, so it accepts only locks whose state fits in it (at most 64
+    /// bytes, and the lock aligned to 64). The default, the whole lock, is always true.
+    const STATE_BYTES: usize = core::mem::size_of::<Self>();
 
     /// A new, unlocked lock.
     fn new() -> Self;

@@ -6,8 +6,9 @@
 //! - the identities (addresses of their [`Elision`](crate::elision::Elision) drivers) of the
 //!   sections this thread is executing, outermost first, at most [`MAX_NESTING`] of them: entering
 //!   a section whose lock is already in the record is a re-entry;
-//! - whether a hardware attempt started by this crate is running on this thread: a section entered
-//!   then is nested in that attempt and joins it.
+//! - whether an attempt started by this crate is running on this thread, and of which kind
+//!   (hardware or modelled): a section entered then is nested in that attempt and joins it, or,
+//!   inside a modelled attempt, ends it.
 //!
 //! Both are plain memory, so inside a hardware transaction they are transactional like everything
 //! else: what a joined section records is discarded with the attempt if it aborts, exactly as it
@@ -25,8 +26,8 @@ struct Record {
     /// `ids[..depth]`: the sections this thread is inside, outermost first.
     ids: [Cell<usize>; MAX_NESTING],
     depth: Cell<usize>,
-    /// Whether a hardware attempt started by this crate is running on this thread.
-    in_attempt: Cell<bool>,
+    /// The kind of the attempt started by this crate running on this thread, if one is.
+    attempt: Cell<Option<AttemptKind>>,
 }
 
 thread_local! {
@@ -34,7 +35,7 @@ thread_local! {
         Record {
             ids: [const { Cell::new(0) }; MAX_NESTING],
             depth: Cell::new(0),
-            in_attempt: Cell::new(false),
+            attempt: Cell::new(None),
         }
     };
 }
@@ -66,10 +67,31 @@ impl Refused {
     }
 }
 
-/// Whether a hardware attempt started by this crate is running on this thread.
+/// What runs an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AttemptKind {
+    /// A hardware speculator ([`htm::Rtm`], or a test stand-in for it).
+    Hardware,
+    /// A modelled speculator (`crate::modelled`): plain accesses are invisible to it.
+    Modelled,
+}
+
+impl AttemptKind {
+    /// The kind of attempts a speculator with `MODELLED == modelled` runs.
+    #[inline(always)]
+    pub(crate) const fn of(modelled: bool) -> AttemptKind {
+        if modelled {
+            AttemptKind::Modelled
+        } else {
+            AttemptKind::Hardware
+        }
+    }
+}
+
+/// The kind of the attempt started by this crate running on this thread, if one is.
 #[inline]
-pub(crate) fn in_attempt() -> bool {
-    RECORD.with(|r| r.in_attempt.get())
+pub(crate) fn running() -> Option<AttemptKind> {
+    RECORD.with(|r| r.attempt.get())
 }
 
 /// This thread is inside the section of `id`; removes it from the record when dropped.
@@ -106,11 +128,11 @@ impl Drop for Entered {
 pub(crate) struct Attempt(());
 
 impl Attempt {
-    /// Marks an attempt as running. Only called while none is (the driver joins a running one
-    /// instead of starting another).
+    /// Marks an attempt of `kind` as running. Only called while none is (the driver joins or ends
+    /// a running one instead of starting another).
     #[inline]
-    pub(crate) fn start() -> Attempt {
-        RECORD.with(|r| r.in_attempt.set(true));
+    pub(crate) fn start(kind: AttemptKind) -> Attempt {
+        RECORD.with(|r| r.attempt.set(Some(kind)));
         Attempt(())
     }
 }
@@ -118,7 +140,7 @@ impl Attempt {
 impl Drop for Attempt {
     #[inline]
     fn drop(&mut self) {
-        RECORD.with(|r| r.in_attempt.set(false));
+        RECORD.with(|r| r.attempt.set(None));
     }
 }
 
@@ -156,10 +178,12 @@ mod tests {
 
     #[test]
     fn the_attempt_flag_follows_its_guard() {
-        assert!(!in_attempt());
-        let attempt = Attempt::start();
-        assert!(in_attempt());
+        assert_eq!(running(), None);
+        let attempt = Attempt::start(AttemptKind::Modelled);
+        assert_eq!(running(), Some(AttemptKind::Modelled));
         drop(attempt);
-        assert!(!in_attempt());
+        assert_eq!(running(), None);
+        drop(Attempt::start(AttemptKind::of(false)));
+        assert_eq!(running(), None);
     }
 }

@@ -1,15 +1,33 @@
-//! What runs a speculative attempt: the RTM token, or a stand-in in tests.
+//! What runs a speculative attempt: the RTM token, the modelled HTM, or a stand-in in tests.
 //!
 //! The elision driver ([`crate::elision`]) never executes an RTM instruction itself; it asks a
 //! [`Speculator`] to run one attempt of a body and to report either the body's result (committed) or
-//! the abort status, and, for a section nested in a running attempt, to abort that attempt. The
-//! only production implementation is [`htm::Rtm`], the capability token, so a hardware attempt can
-//! only ever start on a machine where RTM was proven to work. Keeping the driver generic over this
-//! trait lets the policies and the driver's accounting be unit-tested with scripted abort statuses
-//! (the crate-private `scripted` module), and nesting with a model of RTM's flattened nesting
-//! (`fallback::testing::FlatNesting`), on machines without RTM.
+//! the abort status, and, for a section nested in a running attempt, to abort that attempt.
+//!
+//! Two kinds of speculator exist, and the driver and [`crate::ElisionBackend`] are generic over
+//! both:
+//!
+//! - **hardware** ([`htm::Rtm`], the capability token, so a hardware attempt can only ever start
+//!   on a machine where RTM was proven to work): the body's accesses are plain loads and stores,
+//!   which the hardware tracks by itself. Its per-thread context ([`Speculator::Thread`]) is the
+//!   zero-sized [`Plain`], whose accesses are the plain Relaxed loads and stores and whose
+//!   subscription is `lock.is_locked()`; every method is `#[inline(always)]` and
+//!   [`Speculator::MODELLED`] is a `false` constant that the backend's barriers test, so after
+//!   monomorphization the RTM path is the code it was before this trait had a context.
+//! - **modelled** (`&model::Model`, in [`crate::modelled`]): every speculative access, the
+//!   subscription included, goes through the per-thread `model::ModelThread`, and the fallback
+//!   lock's acquisition through [`Speculator::acquire`], a non-transactional write the model sees,
+//!   which dooms every subscribed attempt (requester wins, as on Intel).
+//!
+//! Keeping the driver generic over this trait also lets the policies and the driver's accounting
+//! be unit-tested with scripted abort statuses (the crate-private `scripted` module), and nesting
+//! with a model of RTM's flattened nesting (`fallback::testing::FlatNesting`), on machines without
+//! RTM.
 
+use crate::lock::RawLock;
+use core::sync::atomic::Ordering;
 use htm::{AbortStatus, Rtm};
+use tm::TWord;
 
 /// The `xabort` code of a hardware attempt that found the fallback lock held (glibc uses the same).
 pub const LOCK_BUSY: u8 = 0xff;
@@ -24,42 +42,178 @@ pub const RETRY_REQUESTED: u8 = 0xfe;
 /// runs on its lock, where the nested section runs on its own.
 pub const NESTED_ABORT: u8 = 0xfd;
 
+/// How a speculative body reaches transactional memory: a speculator's per-thread context.
+///
+/// An `Err` from an access means the running attempt has aborted (it is already over: its
+/// status is what [`Speculator::speculate`] reports); the body should stop and return an error.
+pub trait SpecAccess<'a> {
+    /// Reads `word` inside the running attempt.
+    fn read(&mut self, word: &'a TWord) -> Result<u64, AbortStatus>;
+
+    /// Writes `value` to `word` inside the running attempt.
+    fn write(&mut self, word: &'a TWord, value: u64) -> Result<(), AbortStatus>;
+
+    /// The fallback lock's subscription: reads `lock`'s state inside the running attempt, so that
+    /// any later acquisition aborts the attempt; returns whether the lock is held.
+    fn subscribe<L: RawLock>(&mut self, lock: &L) -> Result<bool, AbortStatus>;
+}
+
+/// A value that holds a speculator's per-thread context `T`, which [`Speculator::speculate`]
+/// reaches through it while the body holds the value itself (the transaction of
+/// [`crate::ElisionBackend`] holds its context this way).
+pub trait Holds<T> {
+    /// The context.
+    fn held(&mut self) -> &mut T;
+}
+
+/// A context held by value: what the driver passes to a speculator for bodies that do not use
+/// the context (plain sections, which only hardware speculators run).
+pub(crate) struct Own<T>(pub(crate) T);
+
+impl<T> Holds<T> for Own<T> {
+    #[inline(always)]
+    fn held(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+/// The per-thread context of hardware speculators: nothing, since the hardware tracks plain
+/// accesses by itself. Its accesses are Relaxed loads and stores and never fail.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Plain;
+
+impl<'a> SpecAccess<'a> for Plain {
+    #[inline(always)]
+    fn read(&mut self, word: &'a TWord) -> Result<u64, AbortStatus> {
+        // Relaxed: inside a hardware transaction the transaction makes it atomic (see
+        // `crate::backend`'s ordering argument).
+        Ok(word.atomic().load(Ordering::Relaxed))
+    }
+
+    #[inline(always)]
+    fn write(&mut self, word: &'a TWord, value: u64) -> Result<(), AbortStatus> {
+        // Relaxed: as for `read`.
+        word.atomic().store(value, Ordering::Relaxed);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn subscribe<L: RawLock>(&mut self, lock: &L) -> Result<bool, AbortStatus> {
+        Ok(lock.is_locked())
+    }
+}
+
+impl Holds<Plain> for Plain {
+    #[inline(always)]
+    fn held(&mut self) -> &mut Plain {
+        self
+    }
+}
+
 /// Runs one speculative attempt of a body.
 ///
 /// # Safety
 /// An implementation returns `Ok(r)` from [`speculate`](Speculator::speculate) only if `body` ran
-/// to completion and all its memory accesses (those of sections nested in it and joining the
-/// attempt included) took effect atomically with respect to every other speculative attempt and to
-/// every thread holding a [`RawLock`](crate::RawLock) whose state `body` read; and `Err(status)`
+/// to completion and all its accesses to transactional memory (its plain memory accesses for a
+/// hardware speculator, `MODELLED == false`; its accesses through the context for a modelled one),
+/// those of sections nested in it and joining the attempt included, took effect atomically with
+/// respect to every other speculative attempt and to every thread holding a
+/// [`RawLock`] acquired through [`acquire`](Speculator::acquire) whose state `body` read through
+/// [`SpecAccess::subscribe`] (or, for a hardware speculator, by any plain read); and `Err(status)`
 /// only if none of them took effect. When `body` returns `Err(code)`, the attempt must end with an
-/// explicit abort whose status carries `code`. [`abort_attempt`](Speculator::abort_attempt),
+/// explicit abort whose status carries `code`, unless the attempt had already aborted (an access
+/// returned `Err`), when the status is that abort's. [`abort_attempt`](Speculator::abort_attempt),
 /// called on the thread running `body`, from inside `body`, must end the running attempt the same
-/// way, as if `body` had returned `Err(code)`, and never return. The elision driver relies on all
-/// of this for mutual exclusion.
+/// way, as if `body` had returned `Err(code)`, and never return. [`acquire`](Speculator::acquire)
+/// must acquire the lock, as [`RawLock::lock`] does. The elision driver relies on all of this for
+/// mutual exclusion.
+///
+/// A modelled speculator (`MODELLED == true`) makes the body's plain accesses invisible to its
+/// model: only [`crate::ElisionBackend`], whose transactions access memory through the context,
+/// may use one ([`crate::ElidedMutex`] refuses it at compile time).
 ///
 /// If `speculate` is called while an attempt is already running on the thread (the driver never
 /// does this itself, but a caller's own transaction may enclose a section), the attempts nest as
 /// RTM's do: the inner one joins the outer, and its abort ends the outermost one.
 pub unsafe trait Speculator: Copy + Send + Sync {
-    /// Runs `body` as one speculative attempt.
-    fn speculate<R>(self, body: impl FnOnce() -> Result<R, u8>) -> Result<R, AbortStatus>;
+    /// Whether attempts are modelled in software (accesses through the context, aborts that
+    /// unwind) rather than run by hardware that tracks plain accesses.
+    const MODELLED: bool = false;
+
+    /// What one thread's attempts access memory through: [`Plain`] for hardware.
+    type Thread<'a>: SpecAccess<'a>
+    where
+        Self: 'a;
+
+    /// A thread's context, for a handle; `None` when there is no usable speculator (the context
+    /// is then never used for an attempt).
+    fn thread<'a>(speculator: Option<Self>) -> Self::Thread<'a>
+    where
+        Self: 'a;
+
+    /// Runs `body` as one speculative attempt; `body` receives `ctx`, which holds this thread's
+    /// context.
+    fn speculate<'a, C, R>(
+        self,
+        ctx: &mut C,
+        body: impl FnOnce(&mut C) -> Result<R, u8>,
+    ) -> Result<R, AbortStatus>
+    where
+        Self: 'a,
+        C: Holds<Self::Thread<'a>>;
 
     /// Ends the attempt running on this thread with an explicit abort carrying `code`, from
     /// inside its body (a nested section's way out). Panics if no attempt is running.
     fn abort_attempt(self, code: u8) -> !;
+
+    /// Acquires the fallback lock for the non-speculative path. Hardware sees the acquisition's
+    /// write by itself, so the default is [`RawLock::lock`].
+    #[inline(always)]
+    fn acquire<L: RawLock>(self, lock: &L) {
+        lock.lock()
+    }
+
+    /// The most threads that may hold a context at once, if bounded.
+    fn max_threads() -> Option<usize> {
+        None
+    }
+
+    /// What is modelled, as `(key, value)` pairs for result files (empty for hardware).
+    fn params(self) -> Vec<(String, String)> {
+        Vec::new()
+    }
 }
 
 // SAFETY: `Rtm::transaction` runs `body` inside one RTM transaction: a commit makes all its memory
 // accesses take effect atomically, nested sections' included (they run inside the same
 // transaction), and an abort discards them all (Intel SDM vol. 1, ch. 16). A transaction that read
-// the lock word is aborted by any later write to it (strong isolation, conflicts per cache line).
-// `Err(code)` and `abort_attempt(code)` both execute `xabort code` inside the running transaction,
-// whose status has EXPLICIT set and `code` in bits 31:24, and which does not return: execution
-// resumes at the outermost `xbegin`.
+// the lock word is aborted by any later write to it (strong isolation, conflicts per cache line),
+// and `acquire` is `RawLock::lock`, which writes it. `Plain`'s accesses never fail. `Err(code)`
+// and `abort_attempt(code)` both execute `xabort code` inside the running transaction, whose
+// status has EXPLICIT set and `code` in bits 31:24, and which does not return: execution resumes
+// at the outermost `xbegin`.
 unsafe impl Speculator for Rtm {
+    type Thread<'a> = Plain;
+
     #[inline(always)]
-    fn speculate<R>(self, body: impl FnOnce() -> Result<R, u8>) -> Result<R, AbortStatus> {
-        self.transaction(|| match body() {
+    fn thread<'a>(_: Option<Self>) -> Plain
+    where
+        Self: 'a,
+    {
+        Plain
+    }
+
+    #[inline(always)]
+    fn speculate<'a, C, R>(
+        self,
+        ctx: &mut C,
+        body: impl FnOnce(&mut C) -> Result<R, u8>,
+    ) -> Result<R, AbortStatus>
+    where
+        Self: 'a,
+        C: Holds<Plain>,
+    {
+        self.transaction(|| match body(ctx) {
             Ok(r) => r,
             Err(code) => self.abort_attempt(code),
         })
@@ -82,7 +236,7 @@ unsafe impl Speculator for Rtm {
 pub(crate) mod scripted {
     //! A speculator that replays chosen abort statuses, for unit tests without RTM.
 
-    use super::Speculator;
+    use super::{Holds, Plain, Speculator};
     use htm::AbortStatus;
     use std::collections::VecDeque;
     use std::sync::Mutex;
@@ -128,7 +282,24 @@ pub(crate) mod scripted {
     // subscription check, or a bare `Err`), so an `Err` status leaves no effect. `abort_attempt`
     // is never called: no test nests sections on this speculator, and it panics if one did.
     unsafe impl Speculator for Scripted {
-        fn speculate<R>(self, body: impl FnOnce() -> Result<R, u8>) -> Result<R, AbortStatus> {
+        type Thread<'a> = Plain;
+
+        fn thread<'a>(_: Option<Self>) -> Plain
+        where
+            Self: 'a,
+        {
+            Plain
+        }
+
+        fn speculate<'a, C, R>(
+            self,
+            ctx: &mut C,
+            body: impl FnOnce(&mut C) -> Result<R, u8>,
+        ) -> Result<R, AbortStatus>
+        where
+            Self: 'a,
+            C: Holds<Plain>,
+        {
             let step = self
                 .0
                 .steps
@@ -139,7 +310,7 @@ pub(crate) mod scripted {
             match step {
                 Step::Abort(raw) => Err(AbortStatus::from_raw(raw)),
                 Step::Run => {
-                    body().map_err(|code| AbortStatus::from_raw(1 | (u32::from(code) << 24)))
+                    body(ctx).map_err(|code| AbortStatus::from_raw(1 | (u32::from(code) << 24)))
                 }
             }
         }

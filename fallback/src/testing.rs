@@ -23,7 +23,7 @@
 //! they check in `memory`), a body that catches unwinding with `catch_unwind` would swallow a
 //! modelled abort, and there is no concurrency at all (see [`FlatNesting::new`]).
 
-use crate::speculator::Speculator;
+use crate::speculator::{Holds, Plain, Speculator};
 use core::cell::Cell;
 use htm::AbortStatus;
 use std::panic::{self, AssertUnwindSafe};
@@ -77,7 +77,7 @@ impl<'m> FlatNesting<'m> {
     /// [`htm::Rtm::transaction`] in the model: `body` as one transaction, nested if one is
     /// already running.
     pub fn transaction<R>(self, body: impl FnOnce() -> R) -> Result<R, AbortStatus> {
-        self.speculate(|| Ok(body()))
+        self.speculate(&mut Plain, |_| Ok(body()))
     }
 }
 
@@ -113,11 +113,31 @@ impl Drop for Level {
 // body and `abort_attempt(code)` both end the outermost attempt with an explicit status carrying
 // `code`, and `abort_attempt` never returns inside a body (it unwinds).
 unsafe impl Speculator for FlatNesting<'_> {
-    fn speculate<R>(self, body: impl FnOnce() -> Result<R, u8>) -> Result<R, AbortStatus> {
+    type Thread<'a>
+        = Plain
+    where
+        Self: 'a;
+
+    fn thread<'a>(_: Option<Self>) -> Plain
+    where
+        Self: 'a,
+    {
+        Plain
+    }
+
+    fn speculate<'a, C, R>(
+        self,
+        ctx: &mut C,
+        body: impl FnOnce(&mut C) -> Result<R, u8>,
+    ) -> Result<R, AbortStatus>
+    where
+        Self: 'a,
+        C: Holds<Plain>,
+    {
         if self.in_transaction() {
             // Nested: join the running transaction; an abort ends the outermost one.
             let _level = Level::enter();
-            return match body() {
+            return match body(ctx) {
                 Ok(r) => Ok(r),
                 Err(code) => abort_to_outermost(code),
             };
@@ -125,7 +145,7 @@ unsafe impl Speculator for FlatNesting<'_> {
         let snapshot: Vec<u64> = self.memory.iter().map(TWord::load).collect();
         let outcome = {
             let _level = Level::enter();
-            panic::catch_unwind(AssertUnwindSafe(|| match body() {
+            panic::catch_unwind(AssertUnwindSafe(|| match body(ctx) {
                 Ok(r) => r,
                 Err(code) => abort_to_outermost(code),
             }))

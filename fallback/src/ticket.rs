@@ -23,6 +23,7 @@ struct Tickets {
 
 /// A FIFO ticket lock on a cache-padded pair of counters.
 #[derive(Debug, Default)]
+#[repr(C)]
 pub struct TicketLock {
     tickets: CachePadded<Tickets>,
 }
@@ -36,6 +37,8 @@ pub struct TicketLock {
 // reads, and `next != serving` for the whole time a holder holds the lock.
 unsafe impl RawLock for TicketLock {
     const NAME: &'static str = "ticket";
+    /// The two counters, at offset 0 of the cache-padded field.
+    const STATE_BYTES: usize = 8;
 
     fn new() -> Self {
         TicketLock::default()

@@ -14,6 +14,7 @@ use crossbeam_utils::CachePadded;
 
 /// A test-and-test-and-set spinlock on a cache-padded flag.
 #[derive(Debug, Default)]
+#[repr(C)]
 pub struct TtasLock {
     /// `true` while held.
     locked: CachePadded<AtomicBool>,
@@ -25,6 +26,8 @@ pub struct TtasLock {
 // the memory `is_locked` reads; and the flag is `true` for the whole time a holder holds it.
 unsafe impl RawLock for TtasLock {
     const NAME: &'static str = "ttas";
+    /// The flag, at offset 0 of the cache-padded field.
+    const STATE_BYTES: usize = 1;
 
     fn new() -> Self {
         TtasLock {

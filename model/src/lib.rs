@@ -121,56 +121,13 @@
 //! [`presets`] for every figure and its source (and which ones are estimates). Any geometry:
 //! [`ModelConfig::from_toml_file`]; measured figures: [`ModelConfig::from_measured`].
 //!
-//! # Wiring it under `fallback`'s elision driver (phase 2)
+//! # Under `fallback`'s elision driver
 //!
-//! Today the `fallback` crate's `Speculator::speculate(body)` runs a closure whose accesses are plain
-//! loads and stores, which RTM tracks by itself. The model must see every speculative access,
-//! and the fallback lock's acquisition. A shape that keeps the RTM path exactly as it is:
-//!
-//! ```ignore
-//! pub unsafe trait Speculator: Copy + Send + Sync {
-//!     /// Per-thread state: `()` for `Rtm`, a `model::ModelThread<'a>` for `&'a Model`.
-//!     type Thread<'a>: Send where Self: 'a;
-//!     /// What the speculative body accesses memory through.
-//!     type Access<'t, 'a>: SpecAccess<'a> where Self: 'a, 'a: 't;
-//!     fn thread<'a>(self) -> Self::Thread<'a> where Self: 'a;
-//!     /// One attempt; the body starts with `access.subscribe(lock)`.
-//!     fn speculate<'a, R>(self, t: &mut Self::Thread<'a>,
-//!         body: impl FnOnce(&mut Self::Access<'_, 'a>) -> Result<R, u8>) -> Result<R, AbortStatus>;
-//!     /// The fallback lock's non-speculative acquisition.
-//!     fn acquire<L: RawLock>(self, lock: &L) { lock.lock() }
-//! }
-//! pub trait SpecAccess<'a> {
-//!     fn read(&mut self, w: &'a TWord) -> Result<u64, AbortStatus>;
-//!     fn write(&mut self, w: &'a TWord, v: u64) -> Result<(), AbortStatus>;
-//!     fn subscribe<L: RawLock>(&mut self, lock: &L) -> Result<bool, AbortStatus>;
-//! }
-//! ```
-//!
-//! - `Rtm`: `Thread = ()`, `Access` a zero-sized type whose `read`/`write` are the Relaxed
-//!   loads and stores `ElisionTx` does today and always return `Ok` (the optimizer removes the
-//!   error paths), `subscribe` is `Ok(lock.is_locked())`, `acquire` the default: the same
-//!   machine code as now (check with the barrier benchmark or the release disassembly).
-//! - `&'a Model`: `Thread = ModelThread<'a>`; `speculate` is [`ModelThread::speculate`] with
-//!   `Err(code)` turned into [`ModelThread::abort`]; `Access` forwards to
-//!   [`ModelThread::read`] / [`ModelThread::write`]; `subscribe` is
-//!   `t.read_tracked(lock as *const L as *const u8, || lock.is_locked())` (the lock word's line
-//!   enters the read set, so an acquisition dooms the attempt); `acquire` is
-//!   `loop { spin until !lock.is_locked(); if model.nontx_write(addr, || lock.try_lock()) { break } }`
-//!   (a spinning `lock()` must not run inside `nontx_write`: the closure runs while the line is
-//!   marked).
-//! - `ElisionTx` becomes generic over the access type for its speculative path; the locked
-//!   path stays uninstrumented: the acquisition doomed every running subscriber and waited for
-//!   every committing one, new attempts see the lock held, and the Release fence inside
-//!   `nontx_write` orders the dooms before the holder's stores, so doomed attempts that read
-//!   them still notice their doom (opacity). Unlock needs no hook.
-//! - `ElidedMutex` (closures over plain `&mut T`) cannot be modelled: its accesses are
-//!   invisible to the model. Only `ElisionBackend` (`TWord` transactions) runs over it.
-//! - Results: backend `htm-<policy>` with the model's [`ModelConfig::params`] (`modelled = true`,
-//!   `model = <preset>`), and `rtm_usable` replaced by the model's name.
-//! - `model:probe=DIR`: read `probe.json`'s `write_capacity_lines`, `read_capacity_lines`,
-//!   `duration_50_us`, `spontaneous_abort_rate` and `machine.l1d.{sets,ways}` into a
-//!   [`Measured`] and call [`ModelConfig::from_measured`]; refuse (with the key) if one is null.
+//! `&Model` implements `fallback::Speculator` (in `fallback::modelled`): each handle of a
+//! `fallback::ElisionBackend<L, P, &Model>` owns a [`ModelThread`], every speculative access
+//! goes through it, the subscription is [`ModelThread::read_tracked`] of the lock's line, and
+//! the fallback lock is taken by `try_lock` inside [`Model::nontx_write`] of that line, which
+//! dooms every subscribed attempt. The CLI names it `model:<preset>@<policy>` (see the README).
 //!
 //! Metadata atomics go through the private `primitive` shim, so `RUSTFLAGS="--cfg loom"`
 //! model-checks the protocol (`tests/loom.rs`).

@@ -207,8 +207,29 @@ fn caption(meta: &Meta, spec: &ScalingSpec, which: &str) -> Caption {
     if meta.oversubscribed {
         lines.push("more threads than cores at some points: threads share cores".into());
     }
+    let modelled = if meta.hardware == crate::results::Hardware::Model {
+        for b in spec.backends.iter() {
+            if let crate::backends::Kind::Model { model, .. } = &b.kind {
+                let c = &model.config;
+                lines.push(format!(
+                    "{}: modelled HTM {} ({} sets x {} ways, read capacity {} lines, \
+                     interrupts {} mean {} us), not real hardware",
+                    b.name,
+                    c.name,
+                    c.l1_sets,
+                    c.l1_ways,
+                    c.read_capacity_lines(),
+                    c.interrupt_distribution.name(),
+                    c.interrupt_mean_us
+                ));
+            }
+        }
+        "modelled HTM - "
+    } else {
+        ""
+    };
     Caption {
-        title: format!("{}: {what}{partial}", spec.workload.name()),
+        title: format!("{modelled}{}: {what}{partial}", spec.workload.name()),
         lines,
         warning: meta
             .is_mock()

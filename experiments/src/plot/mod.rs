@@ -418,6 +418,7 @@ mod tests {
             resumes: vec![],
             skipped: vec![],
             oversubscribed: false,
+            models: Default::default(),
         }
     }
 

@@ -22,6 +22,9 @@ pub enum Hardware {
     Rtm,
     /// The deterministic stand-in used by tmlab's own tests: NOT a measurement.
     Mock,
+    /// The modelled HTM (`model:*` backends, crate `model`): NOT real hardware; folder names
+    /// say `model` and captions "modelled".
+    Model,
     /// No hardware TM at all: only software backends ran (every `htm:*` backend asked for was
     /// skipped, see `skipped`).
     Software,
@@ -83,6 +86,10 @@ pub struct Meta {
     /// Whether some point ran more threads than the process had cores (workload sweeps).
     #[serde(default)]
     pub oversubscribed: bool,
+    /// Every parameter of each modelled HTM the run uses (`model::ModelConfig::params`), by
+    /// backend name; empty when no `model:*` backend runs.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub models: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 }
 
 impl Meta {
@@ -187,6 +194,7 @@ pub(crate) mod tests {
             resumes: vec![],
             skipped: vec![],
             oversubscribed: false,
+            models: Default::default(),
         };
         meta.write(&path).unwrap();
         assert_eq!(Meta::read(&path).unwrap(), meta);

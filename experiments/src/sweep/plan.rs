@@ -438,6 +438,7 @@ mod tests {
             resumes: vec![],
             skipped: vec![],
             oversubscribed: false,
+            models: Default::default(),
         }
     }
 

@@ -333,9 +333,12 @@ impl ScalingSpec {
         Ok(())
     }
 
-    /// What the HTM counts of this run come from: `rtm` if some `htm:*` backend runs, else
-    /// `software`.
+    /// What the HTM counts of this run come from: `model` if some `model:*` backend runs, else
+    /// `rtm` if some `htm:*` backend runs, else `software`.
     pub fn hardware(&self, skipped: &[Skipped]) -> Hardware {
+        if self.backends.iter().any(|b| b.is_modelled()) {
+            return Hardware::Model;
+        }
         let htm_runs = self
             .backends
             .iter()

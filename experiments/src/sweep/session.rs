@@ -87,6 +87,7 @@ pub fn start<R: Record>(
     let kind = match hardware {
         Hardware::Rtm => spec.kind().to_string(),
         Hardware::Mock => format!("{}-mock", spec.kind()),
+        Hardware::Model => format!("{}-model", spec.kind()),
         Hardware::Software => spec.kind().to_string(),
     };
     let run = RunFolder::new(crate::run_dir::create(root, &kind, &machine.hostname, now)?);
@@ -104,6 +105,7 @@ pub fn start<R: Record>(
         resumes: Vec::new(),
         skipped: Vec::new(),
         oversubscribed: false,
+        models: model_params(spec),
     };
     meta.write(&run.meta())?;
     let writer = PointsWriter::create(&run.points())?;
@@ -262,4 +264,19 @@ fn shell_quote(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
     }
+}
+
+/// The parameters of every modelled HTM among the spec's backends, by backend name.
+fn model_params(
+    spec: &SweepSpec,
+) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>> {
+    let mut out = std::collections::BTreeMap::new();
+    if let Some(s) = spec.scaling() {
+        for b in &s.backends {
+            if let crate::backends::Kind::Model { model, .. } = &b.kind {
+                out.insert(b.name.clone(), model.config.params().into_iter().collect());
+            }
+        }
+    }
+    out
 }
