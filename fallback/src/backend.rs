@@ -98,11 +98,12 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Backend for ElisionBackend<L, P,
     where
         Self: 'a;
 
-    fn handle(&self) -> ElisionHandle<'_, L, P, S> {
+    fn handle_with(&self, accounting: tm::Accounting) -> ElisionHandle<'_, L, P, S> {
         ElisionHandle {
             elision: &self.elision,
             thread: self.elision.policy().thread_state(next_seed()),
             stats: ThreadStats::default(),
+            timer: tm::Timer::new(accounting),
             tx: ElisionTx {
                 path: Path::Locked,
                 undo: Vec::new(),
@@ -122,6 +123,7 @@ pub struct ElisionHandle<'a, L: RawLock, P: RetryPolicy, S: Speculator> {
     elision: &'a Elision<L, P, S>,
     thread: P::ThreadState,
     stats: ThreadStats,
+    timer: tm::Timer,
     tx: ElisionTx<'a>,
 }
 
@@ -135,7 +137,7 @@ impl<'a, L: RawLock, P: RetryPolicy, S: Speculator> Handle<'a> for ElisionHandle
     {
         let tx = &mut self.tx;
         self.elision
-            .execute(&mut self.thread, &mut self.stats, |path| {
+            .execute_with(&mut self.thread, &mut self.stats, self.timer, |path| {
                 tx.path = path;
                 // Normally already empty; not after a panic under the lock (see below).
                 tx.undo.clear();

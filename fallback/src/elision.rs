@@ -77,7 +77,7 @@ use crate::policy::{Decision, RetryPolicy};
 use crate::speculator::{LOCK_BUSY, NESTED_ABORT, RETRY_REQUESTED, Speculator};
 use core::convert::Infallible;
 use htm::Unusable;
-use tm::{Abort, AbortCause, MAX_USER_CODE, ThreadStats, UserAbort, clock};
+use tm::{Abort, AbortCause, Accounting, MAX_USER_CODE, ThreadStats, Timer, UserAbort, clock};
 
 pub use crate::nesting::MAX_NESTING;
 
@@ -182,7 +182,23 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
         stats: &mut ThreadStats,
         body: impl FnMut(Path) -> Result<R, Abort>,
     ) -> Result<R, UserAbort> {
-        self.run(thread, stats, body)
+        self.run(thread, stats, Timer::new(Accounting::Cycles), body)
+    }
+
+    /// [`Elision::execute`], reading the clock for cycles only if `timer` says so (the
+    /// [`crate::ElisionBackend`] handles pass the accounting they were created with).
+    ///
+    /// # Panics
+    /// As [`Elision::execute`].
+    #[inline]
+    pub fn execute_with<R>(
+        &self,
+        thread: &mut P::ThreadState,
+        stats: &mut ThreadStats,
+        timer: Timer,
+        body: impl FnMut(Path) -> Result<R, Abort>,
+    ) -> Result<R, UserAbort> {
+        self.run(thread, stats, timer, body)
     }
 
     /// Runs one execution of a plain critical section, which cannot be cancelled: `body(path)`
@@ -197,7 +213,9 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
         stats: &mut ThreadStats,
         mut body: impl FnMut(Path) -> R,
     ) -> R {
-        match self.run::<Infallible, R>(thread, stats, |path| Ok(body(path))) {
+        match self.run::<Infallible, R>(thread, stats, Timer::new(Accounting::Cycles), |path| {
+            Ok(body(path))
+        }) {
             Ok(r) => r,
             Err(never) => match never {},
         }
@@ -209,6 +227,7 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
         &self,
         thread: &mut P::ThreadState,
         stats: &mut ThreadStats,
+        timer: Timer,
         mut body: impl FnMut(Path) -> Result<R, Abort>,
     ) -> Result<R, C> {
         let in_attempt = nesting::in_attempt();
@@ -223,7 +242,7 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
             loop {
                 attempt += 1;
                 let lock = &self.lock;
-                let start = clock::now();
+                let start = timer.start();
                 let outcome = {
                     let _running = nesting::Attempt::start();
                     speculator.speculate(|| {
@@ -235,7 +254,7 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
                             .map_err(|abort| abort.user_code().unwrap_or(RETRY_REQUESTED))
                     })
                 };
-                let cycles = clock::now().saturating_sub(start);
+                let cycles = timer.since(start);
                 let status = match outcome {
                     Ok(r) => {
                         stats.record_commit(cycles);
@@ -268,7 +287,7 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
                 }
             }
         }
-        self.run_locked(stats, body)
+        self.run_locked(stats, timer, body)
     }
 
     /// Enters this driver's section in the per-thread record, or refuses: re-entry and excessive
@@ -327,10 +346,11 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
     fn run_locked<C: Cancel, R>(
         &self,
         stats: &mut ThreadStats,
+        timer: Timer,
         mut body: impl FnMut(Path) -> Result<R, Abort>,
     ) -> Result<R, C> {
         // Fallback cycles include waiting for the lock: that wait is part of the fallback's cost.
-        let start = clock::now();
+        let start = timer.start();
         self.lock.lock();
         // Released on every path out, including a panic in `body`.
         let held = Unlock(&self.lock);
@@ -349,7 +369,7 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
         drop(held);
         match outcome {
             Ok(r) => {
-                stats.record_fallback(clock::now().saturating_sub(start));
+                stats.record_fallback(timer.since(start));
                 Ok(r)
             }
             Err(e) => {

@@ -62,10 +62,12 @@ pub struct Plan {
     pub pin: Pin,
     /// Seed of every random choice: worker `i`'s workload state gets a seed derived from it and `i`.
     pub seed: u64,
+    /// What each worker's handle records: counts only (the default, no clock reads) or cycles too.
+    pub accounting: tm::Accounting,
 }
 
 impl Default for Plan {
-    /// One thread, no warm-up, 1 000 operations, unpinned, seed 1.
+    /// One thread, no warm-up, 1 000 operations, unpinned, seed 1, counts only.
     fn default() -> Self {
         Plan {
             threads: 1,
@@ -73,6 +75,7 @@ impl Default for Plan {
             measure: Measure::Ops(1_000),
             pin: Pin::Off,
             seed: 1,
+            accounting: tm::Accounting::Counts,
         }
     }
 }
@@ -114,6 +117,8 @@ pub struct Outcome {
     pub counters: Vec<u64>,
     /// The workload's check, run after every worker joined.
     pub check: Result<(), String>,
+    /// What the handles recorded ([`Plan::accounting`]): cycles are 0 under counts only.
+    pub accounting: tm::Accounting,
 }
 
 impl Outcome {
@@ -262,6 +267,7 @@ pub fn run<B: Backend, W: Workload>(
         counters,
         check: workload.check(&states),
         threads,
+        accounting: plan.accounting,
     })
 }
 
@@ -324,7 +330,7 @@ fn worker<B: Backend, W: Workload>(
     ready: &AtomicUsize,
 ) -> Worker<W::Thread> {
     let pinned = core.filter(|&id| core_affinity::set_for_current(core_affinity::CoreId { id }));
-    let mut h = backend.handle();
+    let mut h = backend.handle_with(plan.accounting);
     let mut state = workload.thread(index, seed);
     // Relaxed: see the module documentation.
     ready.fetch_add(1, Ordering::Relaxed);
