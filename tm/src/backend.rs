@@ -32,9 +32,17 @@ pub trait Handle<'a> {
     /// `body` may run several times (once per attempt) and must not have effects outside
     /// transactional memory that a retry would repeat wrongly. If it returns `Err(Abort::user(c))`
     /// the transaction is rolled back, not retried, and `Err(UserAbort { code: c })` is returned.
+    #[track_caller]
     fn atomically<R, F>(&mut self, body: F) -> Result<R, UserAbort>
     where
         F: FnMut(&mut Self::Tx) -> Result<R, Abort>;
+
+    /// Names the site of the next [`Handle::atomically`] call (`bank::transfer`), for per-site
+    /// attribution ([`crate::sites::Attributed`]). Plain handles ignore it (an empty inlined call).
+    #[inline]
+    fn site(&mut self, label: &'static str) {
+        let _ = label;
+    }
 
     /// This thread's statistics since the handle was created or last reset.
     fn stats(&self) -> &ThreadStats;

@@ -41,6 +41,7 @@ pub mod backoff;
 pub mod clock;
 pub mod conformance;
 pub mod rng;
+pub mod sites;
 pub mod standin;
 mod stats;
 mod word;

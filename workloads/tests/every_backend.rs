@@ -31,6 +31,7 @@ fn plan(threads: usize, seed: u64, ops: u64) -> Plan {
         pin: Pin::Cores(runner::available_cores()),
         seed,
         accounting: tm::Accounting::Counts,
+        attribute: false,
     }
 }
 

@@ -369,6 +369,7 @@ impl Measurement {
                 Pin::Cores(cores.to_vec())
             },
             seed,
+            attribute: false,
             accounting: if self.cycles {
                 tm::Accounting::Cycles
             } else {
