@@ -675,6 +675,16 @@ fn malformed_inputs_are_refused_cleanly() {
     ]);
     cases.extend([
         case(
+            bench(&["--workload", "bank", "--backend", "tl2", "--cycles=yes"]),
+            2,
+            "--cycles",
+        ),
+        case(
+            t(&["--workload", "bank", "--cycles", "--cycles"]),
+            2,
+            "--cycles",
+        ),
+        case(
             t(&["--workload", "bank", "--accounts", "0"]),
             2,
             "--accounts",

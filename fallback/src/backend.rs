@@ -106,11 +106,12 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Backend for ElisionBackend<L, P,
     where
         Self: 'a;
 
-    fn handle(&self) -> ElisionHandle<'_, L, P, S> {
+    fn handle_with(&self, accounting: tm::Accounting) -> ElisionHandle<'_, L, P, S> {
         ElisionHandle {
             elision: &self.elision,
             thread: self.elision.policy().thread_state(next_seed()),
             stats: ThreadStats::default(),
+            timer: tm::Timer::new(accounting),
             tx: ElisionTx {
                 path: Path::Locked,
                 undo: Vec::with_capacity(UNDO_RESERVE),
@@ -151,6 +152,7 @@ pub struct ElisionHandle<'a, L: RawLock, P: RetryPolicy, S: Speculator + 'a> {
     elision: &'a Elision<L, P, S>,
     thread: P::ThreadState,
     stats: ThreadStats,
+    timer: tm::Timer,
     tx: ElisionTx<'a, S>,
 }
 
@@ -165,6 +167,7 @@ impl<'a, L: RawLock, P: RetryPolicy, S: Speculator + 'a> Handle<'a> for ElisionH
         self.elision.execute_in(
             &mut self.thread,
             &mut self.stats,
+            self.timer,
             &mut self.tx,
             |tx, path| {
                 tx.path = path;

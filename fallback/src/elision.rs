@@ -83,7 +83,7 @@ use crate::speculator::{
 };
 use core::convert::Infallible;
 use htm::Unusable;
-use tm::{Abort, AbortCause, MAX_USER_CODE, ThreadStats, UserAbort, clock};
+use tm::{Abort, AbortCause, Accounting, MAX_USER_CODE, ThreadStats, Timer, UserAbort, clock};
 
 pub use crate::nesting::MAX_NESTING;
 
@@ -205,13 +205,43 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
             )
         };
         let mut ctx = Own(S::thread(self.speculator()));
-        self.run(thread, stats, &mut ctx, |_, path| body(path))
+        self.run(
+            thread,
+            stats,
+            Timer::new(Accounting::Cycles),
+            &mut ctx,
+            |_, path| body(path),
+        )
     }
 
-    /// [`Elision::execute`] with the speculator's per-thread context: `body(ctx, path)` runs the
-    /// section once, and on [`Path::Speculative`] accesses memory through the context `ctx`
+    /// [`Elision::execute`], reading the clock for cycles only if `timer` says so.
+    ///
+    /// # Panics
+    /// As [`Elision::execute`] (and refuses a modelled speculator the same way).
+    #[inline]
+    pub fn execute_with<R>(
+        &self,
+        thread: &mut P::ThreadState,
+        stats: &mut ThreadStats,
+        timer: Timer,
+        mut body: impl FnMut(Path) -> Result<R, Abort>,
+    ) -> Result<R, UserAbort> {
+        const {
+            assert!(
+                !S::MODELLED,
+                "plain sections cannot run over a modelled speculator"
+            )
+        };
+        let mut ctx = Own(S::thread(self.speculator()));
+        self.run(thread, stats, timer, &mut ctx, |_, path| body(path))
+    }
+
+    /// [`Elision::execute_with`] with the speculator's per-thread context: `body(ctx, path)` runs
+    /// the section once, and on [`Path::Speculative`] accesses memory through the context `ctx`
     /// holds (for a hardware speculator, plain accesses do as well). The speculator reaches the
-    /// context through `ctx` for the subscription and the attempt.
+    /// context through `ctx` for the subscription and the attempt. The clock is read for cycles
+    /// only if `timer` says so (the [`crate::ElisionBackend`] handles pass the accounting they
+    /// were created with).
     ///
     /// # Panics
     /// As [`Elision::execute`].
@@ -220,6 +250,7 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
         &self,
         thread: &mut P::ThreadState,
         stats: &mut ThreadStats,
+        timer: Timer,
         ctx: &mut C,
         body: impl FnMut(&mut C, Path) -> Result<R, Abort>,
     ) -> Result<R, UserAbort>
@@ -227,7 +258,7 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
         S: 't,
         C: Holds<S::Thread<'t>>,
     {
-        self.run(thread, stats, ctx, body)
+        self.run(thread, stats, timer, ctx, body)
     }
 
     /// Runs one execution of a plain critical section, which cannot be cancelled: `body(path)`
@@ -249,7 +280,9 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
             )
         };
         let mut ctx = Own(S::thread(self.speculator()));
-        match self.run::<Infallible, _, R>(thread, stats, &mut ctx, |_, path| Ok(body(path))) {
+        let timer = Timer::new(Accounting::Cycles);
+        match self.run::<Infallible, _, R>(thread, stats, timer, &mut ctx, |_, path| Ok(body(path)))
+        {
             Ok(r) => r,
             Err(never) => match never {},
         }
@@ -262,6 +295,7 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
         &self,
         thread: &mut P::ThreadState,
         stats: &mut ThreadStats,
+        timer: Timer,
         ctx: &mut C,
         mut body: impl FnMut(&mut C, Path) -> Result<R, Abort>,
     ) -> Result<R, K>
@@ -289,7 +323,7 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
             loop {
                 attempt += 1;
                 let lock = &self.lock;
-                let start = clock::now();
+                let start = timer.start();
                 let outcome = {
                     let _running = nesting::Attempt::start(AttemptKind::of(S::MODELLED));
                     speculator.speculate(ctx, |ctx| {
@@ -304,7 +338,7 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
                             .map_err(|abort| abort.user_code().unwrap_or(RETRY_REQUESTED))
                     })
                 };
-                let cycles = clock::now().saturating_sub(start);
+                let cycles = timer.since(start);
                 let status = match outcome {
                     Ok(r) => {
                         stats.record_commit(cycles);
@@ -337,7 +371,7 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
                 }
             }
         }
-        self.run_locked(stats, ctx, body)
+        self.run_locked(stats, timer, ctx, body)
     }
 
     /// Enters this driver's section in the per-thread record, or refuses: re-entry and excessive
@@ -416,11 +450,12 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
     fn run_locked<K: Cancel, C, R>(
         &self,
         stats: &mut ThreadStats,
+        timer: Timer,
         ctx: &mut C,
         mut body: impl FnMut(&mut C, Path) -> Result<R, Abort>,
     ) -> Result<R, K> {
         // Fallback cycles include waiting for the lock: that wait is part of the fallback's cost.
-        let start = clock::now();
+        let start = timer.start();
         self.acquire();
         // Released on every path out, including a panic in `body`.
         let held = Unlock(&self.lock);
@@ -439,7 +474,7 @@ impl<L: RawLock, P: RetryPolicy, S: Speculator> Elision<L, P, S> {
         drop(held);
         match outcome {
             Ok(r) => {
-                stats.record_fallback(clock::now().saturating_sub(start));
+                stats.record_fallback(timer.since(start));
                 Ok(r)
             }
             Err(e) => {

@@ -48,13 +48,14 @@ pub fn cause_of(status: AbortStatus) -> (AbortCause, u8) {
 impl Backend for RetryBackend {
     type Handle<'a> = RetryHandle<'a>;
 
-    fn handle(&self) -> RetryHandle<'_> {
+    fn handle_with(&self, accounting: tm::Accounting) -> RetryHandle<'_> {
         let thread = self.model.thread();
         let seed = (thread.slot() as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         RetryHandle {
             tx: RetryTx { thread },
             stats: ThreadStats::default(),
             backoff: Backoff::new(8, seed),
+            timer: tm::Timer::new(accounting),
         }
     }
 
@@ -77,6 +78,7 @@ pub struct RetryHandle<'a> {
     tx: RetryTx<'a>,
     stats: ThreadStats,
     backoff: Backoff,
+    timer: tm::Timer,
 }
 
 /// The transaction of a [`RetryBackend`]: every access through the model.
@@ -116,7 +118,7 @@ impl<'a> Handle<'a> for RetryHandle<'a> {
             self.tx.thread.cancel();
         }
         loop {
-            let start = tm::clock::now();
+            let start = self.timer.start();
             self.tx
                 .thread
                 .begin()
@@ -126,8 +128,7 @@ impl<'a> Handle<'a> for RetryHandle<'a> {
             let status = match outcome {
                 Ok(r) => match t.commit() {
                     Ok(()) => {
-                        self.stats
-                            .record_commit(tm::clock::now().saturating_sub(start));
+                        self.stats.record_commit(self.timer.since(start));
                         self.backoff.reset();
                         return Ok(r);
                     }
@@ -141,7 +142,7 @@ impl<'a> Handle<'a> for RetryHandle<'a> {
                     (_, false) => t.last_abort().expect("an access reported the abort"),
                 },
             };
-            let cycles = tm::clock::now().saturating_sub(start);
+            let cycles = self.timer.since(start);
             let (cause, code) = cause_of(status);
             self.stats.record_abort(cause, code, cycles);
             if cause == AbortCause::Explicit && code <= tm::MAX_USER_CODE {

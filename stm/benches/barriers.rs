@@ -1,9 +1,12 @@
 //! Single-thread cost of the barriers: every backend beside the uninstrumented baseline.
 //!
 //! Groups (one per transaction shape), each with the backends `sequential` (the uninstrumented
-//! baseline through the same `Handle::atomically` interface, including its two TSC reads for the
-//! statistics), `tl2`, `lsa`, `norec` and `global-lock`, plus `raw`, the same loads or stores with no TM
-//! interface at all, for reference:
+//! baseline through the same `Handle::atomically` interface, counting only: the default
+//! [`tm::Accounting::Counts`], no clock reads), `tl2`, `lsa`, `norec` and `global-lock`, plus `raw`,
+//! the same loads or stores with no TM interface at all, for reference. Every group also has
+//! `sequential+cycles`, the baseline with [`tm::Accounting::Cycles`] (two TSC reads per attempt,
+//! what every transaction paid before issue 11): `empty` then shows the harness's own cost,
+//! `sequential` against `raw` (now) and `sequential+cycles` against `raw` (before).
 //!
 //! - `empty`: a transaction that touches nothing;
 //! - `read_only/{1,16,256}`: sum N distinct words;
@@ -19,7 +22,7 @@ use std::hint::black_box;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use stm::{GlobalLock, Lsa, Norec, Sequential, Tl2};
-use tm::{Backend, Handle, TWord, Tx};
+use tm::{Accounting, Backend, Handle, TWord, Tx};
 
 #[derive(Clone, Copy)]
 enum Shape {
@@ -34,8 +37,24 @@ fn transaction<B: Backend>(
     words: &[TWord],
     shape: Shape,
 ) {
-    let mut h = backend.handle();
-    group.bench_function(backend.info().name, |b| match shape {
+    timed(group, backend, words, shape, Accounting::Counts);
+}
+
+/// One backend's entry, with the given accounting (`+cycles` is appended to the name of a
+/// cycle-accounting entry).
+fn timed<B: Backend>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    backend: &B,
+    words: &[TWord],
+    shape: Shape,
+    accounting: Accounting,
+) {
+    let mut h = backend.handle_with(accounting);
+    let mut name = backend.info().name;
+    if accounting.cycles() {
+        name.push_str("+cycles");
+    }
+    group.bench_function(name, |b| match shape {
         Shape::Empty => b.iter(|| h.atomically(|_| Ok(black_box(0u64))).unwrap()),
         Shape::ReadOnly(n) => b.iter(|| {
             h.atomically(|tx| {
@@ -101,6 +120,7 @@ fn barriers(c: &mut Criterion) {
         let mut group = c.benchmark_group(name);
         raw(&mut group, &words, shape);
         transaction(&mut group, &sequential, &words, shape);
+        timed(&mut group, &sequential, &words, shape, Accounting::Cycles);
         transaction(&mut group, &tl2, &words, shape);
         transaction(&mut group, &lsa, &words, shape);
         transaction(&mut group, &norec, &words, shape);

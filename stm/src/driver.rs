@@ -4,7 +4,8 @@
 //! discard it. [`run`] drives the closure through attempts until one commits or the closure
 //! cancels, and does all the accounting of [`ThreadStats`] the same way for every backend:
 //!
-//! - commit: `record_commit(cycles)`, then the backoff is reset;
+//! - commit: `record_commit(cycles)`, then the backoff is reset (cycles are read only under
+//!   [`Accounting::Cycles`], else 0: a [`Timer`] chosen when the handle was made);
 //! - an abort raised by a barrier or the commit: `record_abort(cause)`, rollback, then bounded
 //!   randomized backoff before the next attempt;
 //! - a user abort: rollback, `record_abort(Explicit, code)`, `user_aborts += 1`, and the code is
@@ -24,7 +25,7 @@
 
 use core::marker::PhantomData;
 use tm::backoff::Backoff;
-use tm::{Abort, AbortCause, Handle, ThreadStats, Tx, UserAbort, clock};
+use tm::{Abort, AbortCause, Accounting, Handle, ThreadStats, Timer, Tx, UserAbort};
 
 /// What a backend says about an attempt whose barrier failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,13 +55,14 @@ pub fn run<'a, T, R, F>(
     tx: &mut T,
     stats: &mut ThreadStats,
     backoff: &mut Backoff,
+    timer: Timer,
     mut body: F,
 ) -> Result<R, UserAbort>
 where
     T: Attempt<'a>,
     F: FnMut(&mut T) -> Result<R, Abort>,
 {
-    let mut start = clock::now();
+    let mut start = timer.start();
     loop {
         tx.begin();
         let outcome = {
@@ -75,7 +77,7 @@ where
         let cause = match (tx.doomed(), outcome) {
             (None, Ok(value)) => match tx.commit() {
                 Ok(()) => {
-                    stats.record_commit(clock::now().saturating_sub(start));
+                    stats.record_commit(timer.since(start));
                     backoff.reset();
                     return Ok(value);
                 }
@@ -89,11 +91,7 @@ where
             (None, Err(abort)) => match abort.user_code() {
                 Some(code) => {
                     tx.rollback();
-                    stats.record_abort(
-                        AbortCause::Explicit,
-                        code,
-                        clock::now().saturating_sub(start),
-                    );
+                    stats.record_abort(AbortCause::Explicit, code, timer.since(start));
                     stats.user_aborts += 1;
                     return Err(UserAbort { code });
                 }
@@ -101,8 +99,8 @@ where
                 None => abort.cause(),
             },
         };
-        retry(tx, stats, backoff, cause, start);
-        start = clock::now();
+        retry(tx, stats, backoff, cause, timer.since(start));
+        start = timer.start();
     }
 }
 
@@ -127,10 +125,10 @@ fn retry<'a, T: Attempt<'a>>(
     stats: &mut ThreadStats,
     backoff: &mut Backoff,
     cause: AbortCause,
-    start: u64,
+    cycles: u64,
 ) {
     tx.rollback();
-    stats.record_abort(cause, 0, clock::now().saturating_sub(start));
+    stats.record_abort(cause, 0, cycles);
     backoff.spin();
     crate::primitive::after_abort();
 }
@@ -142,15 +140,17 @@ pub struct DriverHandle<T> {
     pub(crate) tx: T,
     stats: ThreadStats,
     backoff: Backoff,
+    timer: Timer,
 }
 
 impl<T> DriverHandle<T> {
-    /// A handle around a fresh transaction state.
-    pub(crate) fn new(tx: T, backoff: Backoff) -> Self {
+    /// A handle around a fresh transaction state, recording what `accounting` asks for.
+    pub(crate) fn new(tx: T, backoff: Backoff, accounting: Accounting) -> Self {
         DriverHandle {
             tx,
             stats: ThreadStats::default(),
             backoff,
+            timer: Timer::new(accounting),
         }
     }
 }
@@ -163,7 +163,13 @@ impl<'a, T: Attempt<'a>> Handle<'a> for DriverHandle<T> {
     where
         F: FnMut(&mut T) -> Result<R, Abort>,
     {
-        run(&mut self.tx, &mut self.stats, &mut self.backoff, body)
+        run(
+            &mut self.tx,
+            &mut self.stats,
+            &mut self.backoff,
+            self.timer,
+            body,
+        )
     }
 
     fn stats(&self) -> &ThreadStats {

@@ -87,7 +87,7 @@ impl GlobalLock {
 impl Backend for GlobalLock {
     type Handle<'a> = GlobalLockHandle<'a>;
 
-    fn handle(&self) -> GlobalLockHandle<'_> {
+    fn handle_with(&self, accounting: tm::Accounting) -> GlobalLockHandle<'_> {
         DriverHandle::new(
             GlobalLockTx {
                 stm: self,
@@ -96,6 +96,7 @@ impl Backend for GlobalLock {
             },
             // Only closures that request retries themselves ever back off.
             Backoff::new(10, self as *const GlobalLock as u64 ^ tm::clock::now()),
+            accounting,
         )
     }
 

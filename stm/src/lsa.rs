@@ -194,7 +194,7 @@ impl Lsa {
 impl Backend for Lsa {
     type Handle<'a> = LsaHandle<'a>;
 
-    fn handle(&self) -> LsaHandle<'_> {
+    fn handle_with(&self, accounting: tm::Accounting) -> LsaHandle<'_> {
         // Relaxed: ids only need to be unique, which the RMW guarantees.
         let id = self.owners.fetch_add(1, Ordering::Relaxed);
         let owner = u32::try_from(id).expect("more than 2^32 LSA handles created");
@@ -213,6 +213,7 @@ impl Backend for Lsa {
                 self.config.backoff_max_step,
                 (id + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
             ),
+            accounting,
         )
     }
 

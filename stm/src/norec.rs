@@ -71,7 +71,7 @@ impl Norec {
 impl Backend for Norec {
     type Handle<'a> = NorecHandle<'a>;
 
-    fn handle(&self) -> NorecHandle<'_> {
+    fn handle_with(&self, accounting: tm::Accounting) -> NorecHandle<'_> {
         let seed = (self as *const Norec as u64) ^ tm::clock::now();
         DriverHandle::new(
             NorecTx {
@@ -82,6 +82,7 @@ impl Backend for Norec {
                 redo: RedoLog::new(),
             },
             Backoff::new(self.backoff_max_step, seed),
+            accounting,
         )
     }
 

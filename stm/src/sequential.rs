@@ -12,7 +12,9 @@
 
 use crate::primitive::{AtomicBool, Ordering};
 use core::fmt;
-use tm::{Abort, AbortCause, Backend, BackendInfo, Handle, TWord, ThreadStats, Tx, UserAbort};
+use tm::{
+    Abort, AbortCause, Accounting, Backend, BackendInfo, Handle, TWord, ThreadStats, Tx, UserAbort,
+};
 
 /// The sequential baseline (see the module documentation).
 pub struct Sequential {
@@ -45,7 +47,7 @@ impl Backend for Sequential {
 
     /// # Panics
     /// If another handle of this backend is alive.
-    fn handle(&self) -> SequentialHandle<'_> {
+    fn handle_with(&self, accounting: Accounting) -> SequentialHandle<'_> {
         // Acquire: pairs with the Release in the previous handle's drop, so all of its plain
         // accesses happen before ours (threads may use the backend one after another).
         if self.in_use.swap(true, Ordering::Acquire) {
@@ -58,6 +60,7 @@ impl Backend for Sequential {
             stm: self,
             tx: SequentialTx { wrote: false },
             stats: ThreadStats::default(),
+            timer: tm::Timer::new(accounting),
         }
     }
 
@@ -76,6 +79,7 @@ pub struct SequentialHandle<'a> {
     stm: &'a Sequential,
     tx: SequentialTx,
     stats: ThreadStats,
+    timer: tm::Timer,
 }
 
 impl Drop for SequentialHandle<'_> {
@@ -94,19 +98,18 @@ impl<'a> Handle<'a> for SequentialHandle<'a> {
         F: FnMut(&mut SequentialTx) -> Result<R, Abort>,
     {
         loop {
-            let start = tm::clock::now();
+            let start = self.timer.start();
             self.tx.wrote = false;
             match body(&mut self.tx) {
                 Ok(value) => {
-                    self.stats
-                        .record_commit(tm::clock::now().saturating_sub(start));
+                    self.stats.record_commit(self.timer.since(start));
                     return Ok(value);
                 }
                 Err(abort) => {
                     if self.tx.wrote {
                         cannot_undo(abort);
                     }
-                    let cycles = tm::clock::now().saturating_sub(start);
+                    let cycles = self.timer.since(start);
                     match abort.user_code() {
                         Some(code) => {
                             self.stats.record_abort(AbortCause::Explicit, code, cycles);

@@ -167,7 +167,7 @@ impl Tl2 {
 impl Backend for Tl2 {
     type Handle<'a> = Tl2Handle<'a>;
 
-    fn handle(&self) -> Tl2Handle<'_> {
+    fn handle_with(&self, accounting: tm::Accounting) -> Tl2Handle<'_> {
         // Relaxed: ids only need to be unique, which the RMW guarantees.
         let id = self.owners.fetch_add(1, Ordering::Relaxed);
         let owner = u32::try_from(id).expect("more than 2^32 TL2 handles created");
@@ -189,6 +189,7 @@ impl Backend for Tl2 {
                 self.config.backoff_max_step,
                 (id + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
             ),
+            accounting,
         )
     }
 

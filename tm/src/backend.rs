@@ -1,6 +1,6 @@
 //! The backend, per-thread handle and transaction traits.
 
-use crate::{Abort, TWord, ThreadStats, UserAbort};
+use crate::{Abort, Accounting, TWord, ThreadStats, UserAbort};
 
 /// The barriers a transactional closure uses for every shared access.
 ///
@@ -32,9 +32,17 @@ pub trait Handle<'a> {
     /// `body` may run several times (once per attempt) and must not have effects outside
     /// transactional memory that a retry would repeat wrongly. If it returns `Err(Abort::user(c))`
     /// the transaction is rolled back, not retried, and `Err(UserAbort { code: c })` is returned.
+    #[track_caller]
     fn atomically<R, F>(&mut self, body: F) -> Result<R, UserAbort>
     where
         F: FnMut(&mut Self::Tx) -> Result<R, Abort>;
+
+    /// Names the site of the next [`Handle::atomically`] call (`bank::transfer`), for per-site
+    /// attribution ([`crate::sites::Attributed`]). Plain handles ignore it (an empty inlined call).
+    #[inline]
+    fn site(&mut self, label: &'static str) {
+        let _ = label;
+    }
 
     /// This thread's statistics since the handle was created or last reset.
     fn stats(&self) -> &ThreadStats;
@@ -50,12 +58,22 @@ pub trait Backend: Sync {
     where
         Self: 'a;
 
-    /// A handle for the calling thread.
+    /// A handle for the calling thread that counts only ([`Accounting::Counts`]: no clock reads,
+    /// the cycle fields of its statistics stay 0).
+    ///
+    /// # Panics
+    /// As [`Backend::handle_with`].
+    fn handle(&self) -> Self::Handle<'_> {
+        self.handle_with(Accounting::Counts)
+    }
+
+    /// A handle for the calling thread that records what `accounting` asks for
+    /// ([`Accounting::Cycles`]: TSC cycles of every attempt too).
     ///
     /// # Panics
     /// If the backend admits a bounded number of threads ([`Backend::max_threads`]) and that many
     /// handles are alive.
-    fn handle(&self) -> Self::Handle<'_>;
+    fn handle_with(&self, accounting: Accounting) -> Self::Handle<'_>;
 
     /// The backend's name and every parameter that shapes its behaviour, recorded with results.
     fn info(&self) -> BackendInfo;

@@ -12,7 +12,7 @@
 //!   `Err(Abort::user(code))` to cancel the transaction, which then has no effect at all and
 //!   `atomically` returns [`UserAbort`].
 //! - [`ThreadStats`] is the uniform per-thread record of what happened: attempts, commits, aborts by
-//!   [`AbortCause`], fallback executions and TSC cycles.
+//!   [`AbortCause`], fallback executions and, when asked for ([`Accounting::Cycles`]), TSC cycles.
 //!
 //! The interface is generic throughout: a workload monomorphizes for each backend, so the barriers
 //! inline and nothing is allocated or dynamically dispatched per transaction.
@@ -35,16 +35,19 @@
 //! ```
 
 mod abort;
+pub mod accounting;
 mod backend;
 pub mod backoff;
 pub mod clock;
 pub mod conformance;
 pub mod rng;
+pub mod sites;
 pub mod standin;
 mod stats;
 mod word;
 
 pub use abort::{Abort, AbortCause, MAX_USER_CODE, UserAbort};
+pub use accounting::{Accounting, Timer};
 pub use backend::{Backend, BackendInfo, Handle, Tx};
 pub use stats::ThreadStats;
 pub use word::TWord;

@@ -13,7 +13,7 @@
 //!
 //! They never abort on their own, so every attempt commits or is cancelled by its closure.
 
-use crate::{Abort, Backend, BackendInfo, Handle, TWord, ThreadStats, Tx, UserAbort};
+use crate::{Abort, Accounting, Backend, BackendInfo, Handle, TWord, ThreadStats, Tx, UserAbort};
 use std::sync::Mutex;
 
 /// A stand-in backend (see the module documentation).
@@ -166,7 +166,8 @@ impl<'a> Handle<'a> for StandInHandle<'a> {
 impl Backend for StandIn {
     type Handle<'a> = StandInHandle<'a>;
 
-    fn handle(&self) -> StandInHandle<'_> {
+    /// Stand-ins never read the clock: their cycle fields are 0 whatever `accounting` asks.
+    fn handle_with(&self, _accounting: Accounting) -> StandInHandle<'_> {
         StandInHandle {
             backend: self,
             undo: Vec::new(),

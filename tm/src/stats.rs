@@ -12,7 +12,8 @@ use crate::AbortCause;
 /// - A *fallback* is an execution on a backend's non-speculative path (under the fallback lock).
 /// - A user abort of a speculative attempt counts under [`AbortCause::Explicit`] and its code; every
 ///   execution cancelled by a user abort, on either path, also counts in `user_aborts`.
-/// - Cycles are TSC ticks from the start to the end of each attempt or fallback execution.
+/// - Cycles are TSC ticks from the start to the end of each attempt or fallback execution, recorded
+///   only by handles created with [`Accounting::Cycles`](crate::Accounting::Cycles); otherwise 0.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ThreadStats {
     /// Speculative attempts started.

@@ -137,7 +137,7 @@ impl<'a> Handle<'a> for TestHandle<'a> {
 
 impl Backend for TestBackend {
     type Handle<'a> = TestHandle<'a>;
-    fn handle(&self) -> TestHandle<'_> {
+    fn handle_with(&self, _accounting: tm::Accounting) -> TestHandle<'_> {
         TestHandle {
             backend: self,
             undo: Vec::new(),

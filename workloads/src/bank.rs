@@ -119,6 +119,7 @@ impl Workload for Bank {
     fn op<'a, H: Handle<'a>>(&'a self, h: &mut H, t: &mut BankThread) {
         let every = self.config.audit_every;
         if every != 0 && t.rng.below(every) == 0 {
+            h.site("bank::audit");
             let total = audit(
                 h,
                 &self.accounts,
@@ -139,6 +140,7 @@ impl Workload for Bank {
             to = (from + 1 + t.rng.below(n as u64 - 1) as usize) % n;
         }
         let amount = t.rng.below(INITIAL_BALANCE / 2 + 1);
+        h.site("bank::transfer");
         match transfer(
             h,
             Order::CheckFirst,

@@ -79,6 +79,7 @@ impl Workload for Counter {
     #[inline]
     fn op<'a, H: Handle<'a>>(&'a self, h: &mut H, t: &mut CounterThread) {
         let w = self.slots.get(t.picker.one(&mut t.rng));
+        h.site("counter::increment");
         h.atomically(|tx| {
             let v = tx.read(w)?;
             tx.write(w, v.wrapping_add(1))

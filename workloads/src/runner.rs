@@ -29,6 +29,7 @@ use core::fmt;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tm::rng::SplitMix64;
+use tm::sites::{Attributed, SiteStats};
 use tm::{Backend, Handle, ThreadStats};
 
 /// How long the measured period lasts.
@@ -62,10 +63,15 @@ pub struct Plan {
     pub pin: Pin,
     /// Seed of every random choice: worker `i`'s workload state gets a seed derived from it and `i`.
     pub seed: u64,
+    /// What each worker's handle records: counts only (the default, no clock reads) or cycles too.
+    pub accounting: tm::Accounting,
+    /// Whether every transaction is charged to its site ([`tm::sites::Attributed`]); off, the
+    /// handles are not wrapped at all.
+    pub attribute: bool,
 }
 
 impl Default for Plan {
-    /// One thread, no warm-up, 1 000 operations, unpinned, seed 1.
+    /// One thread, no warm-up, 1 000 operations, unpinned, seed 1, counts only.
     fn default() -> Self {
         Plan {
             threads: 1,
@@ -73,6 +79,8 @@ impl Default for Plan {
             measure: Measure::Ops(1_000),
             pin: Pin::Off,
             seed: 1,
+            accounting: tm::Accounting::Counts,
+            attribute: false,
         }
     }
 }
@@ -97,6 +105,8 @@ pub struct ThreadOutcome {
     pub ops: u64,
     /// Its measured period.
     pub elapsed: Duration,
+    /// Its statistics per site ([`Plan::attribute`]; empty otherwise), summing to `stats`.
+    pub sites: Vec<SiteStats>,
 }
 
 /// What one point measured.
@@ -114,6 +124,11 @@ pub struct Outcome {
     pub counters: Vec<u64>,
     /// The workload's check, run after every worker joined.
     pub check: Result<(), String>,
+    /// What the handles recorded ([`Plan::accounting`]): cycles are 0 under counts only.
+    pub accounting: tm::Accounting,
+    /// Statistics per site merged over the workers, by site name ([`Plan::attribute`]; empty
+    /// otherwise): they sum exactly to `total`.
+    pub sites: Vec<(String, ThreadStats)>,
 }
 
 impl Outcome {
@@ -261,7 +276,9 @@ pub fn run<B: Backend, W: Workload>(
         total,
         counters,
         check: workload.check(&states),
+        sites: tm::sites::merge_sites(threads.iter().flat_map(|t| &t.sites)),
         threads,
+        accounting: plan.accounting,
     })
 }
 
@@ -324,7 +341,40 @@ fn worker<B: Backend, W: Workload>(
     ready: &AtomicUsize,
 ) -> Worker<W::Thread> {
     let pinned = core.filter(|&id| core_affinity::set_for_current(core_affinity::CoreId { id }));
-    let mut h = backend.handle();
+    let h = backend.handle_with(plan.accounting);
+    if plan.attribute {
+        drive(
+            Attributed::new(h),
+            workload,
+            plan,
+            index,
+            seed,
+            pinned,
+            phase,
+            ready,
+            |h| h.take_sites(),
+        )
+    } else {
+        drive(h, workload, plan, index, seed, pinned, phase, ready, |_| {
+            Vec::new()
+        })
+    }
+}
+
+/// The worker's loop on its handle `h` (plain or attributed); `sites` takes the per-site records
+/// at the end, before the statistics are taken.
+#[allow(clippy::too_many_arguments)]
+fn drive<'a, H: Handle<'a>, W: Workload>(
+    mut h: H,
+    workload: &'a W,
+    plan: &Plan,
+    index: usize,
+    seed: u64,
+    pinned: Option<usize>,
+    phase: &AtomicU8,
+    ready: &AtomicUsize,
+    sites: impl FnOnce(&mut H) -> Vec<SiteStats>,
+) -> Worker<W::Thread> {
     let mut state = workload.thread(index, seed);
     // Relaxed: see the module documentation.
     ready.fetch_add(1, Ordering::Relaxed);
@@ -361,6 +411,7 @@ fn worker<B: Backend, W: Workload>(
         }
     }
     let end = Instant::now();
+    let sites = sites(&mut h);
     let stats = h.take_stats();
     drop(h);
     let mut counters = vec![0u64; W::COUNTERS.len()];
@@ -375,6 +426,7 @@ fn worker<B: Backend, W: Workload>(
             stats,
             ops,
             elapsed: end - start,
+            sites,
         },
         counters,
         start,

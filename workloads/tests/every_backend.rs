@@ -30,6 +30,8 @@ fn plan(threads: usize, seed: u64, ops: u64) -> Plan {
         measure: Measure::Ops(ops),
         pin: Pin::Cores(runner::available_cores()),
         seed,
+        accounting: tm::Accounting::Counts,
+        attribute: false,
     }
 }
 

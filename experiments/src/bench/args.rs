@@ -284,6 +284,10 @@ pub struct MeasureArgs {
     /// Seed of every random choice (recorded; each point's own seed derives from it).
     #[arg(long, default_value_t = crate::sweep::args::DEFAULT_SEED)]
     pub seed: u64,
+    /// Also count TSC cycles of every attempt (two clock reads per attempt); without it the
+    /// `committed_cycles`, `aborted_cycles` and `fallback_cycles` columns are left empty.
+    #[arg(long)]
+    pub cycles: bool,
 }
 
 fn parse_secs(text: &str) -> Result<f64, String> {
@@ -329,6 +333,9 @@ pub struct Measurement {
     pub period: Period,
     /// Warm-up seconds before it.
     pub warmup_secs: f64,
+    /// Whether attempts' cycles are counted (`--cycles`; absent in older runs: off).
+    #[serde(default)]
+    pub cycles: bool,
 }
 
 impl Measurement {
@@ -342,6 +349,7 @@ impl Measurement {
         Measurement {
             period,
             warmup_secs: a.warmup.unwrap_or(default_warmup),
+            cycles: a.cycles,
         }
     }
 
@@ -361,6 +369,12 @@ impl Measurement {
                 Pin::Cores(cores.to_vec())
             },
             seed,
+            attribute: false,
+            accounting: if self.cycles {
+                tm::Accounting::Cycles
+            } else {
+                tm::Accounting::Counts
+            },
         }
     }
 
@@ -392,6 +406,7 @@ impl Measurement {
             Period::Secs(s) => format!("{s} s"),
             Period::Ops(n) => format!("{n} operations per thread"),
         };
-        format!("{p} after {} s of warm-up", self.warmup_secs)
+        let cycles = if self.cycles { ", cycles counted" } else { "" };
+        format!("{p} after {} s of warm-up{cycles}", self.warmup_secs)
     }
 }

@@ -102,9 +102,9 @@ pub fn row(
         fallbacks: 0,
         lock_waits: 0,
         user_aborts: 0,
-        committed_cycles: 0,
-        aborted_cycles: 0,
-        fallback_cycles: 0,
+        committed_cycles: None,
+        aborted_cycles: None,
+        fallback_cycles: None,
         transfers: None,
         cancelled_transfers: None,
         audits: None,
@@ -127,7 +127,7 @@ pub fn row(
             .join(";"),
     };
     workload.fill(&mut row);
-    row.set_stats(&o.total);
+    row.set_stats(&o.total, o.accounting.cycles());
     let c = |i: usize| o.counters.get(i).copied();
     match workload {
         WorkloadSpec::Bank(_) => {

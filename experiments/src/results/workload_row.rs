@@ -14,7 +14,8 @@
 //!   per abort cause ([`tm::AbortCause::name`]: `conflict`, `capacity`, `explicit`, `lock_busy`,
 //!   `retry_only`, `nested`, `debug`, `status0`, `read_validation`, `locked_at_read`,
 //!   `locked_at_commit`), `fallbacks`, `lock_waits`, `user_aborts`, `committed_cycles`,
-//!   `aborted_cycles`, `fallback_cycles`;
+//!   `aborted_cycles`, `fallback_cycles` (the three cycle columns only with `--cycles`: empty
+//!   otherwise, since by default no handle reads the clock);
 //! - the workload's own counters: `transfers`, `cancelled_transfers`, `audits` (bank); `lookups`,
 //!   `found`, `updates`, `effective_updates`, `inserts`, `effective_inserts`, `removes`,
 //!   `effective_removes` (integer sets: attempted and successful operations);
@@ -75,9 +76,9 @@ pub struct WorkloadRow {
     pub fallbacks: u64,
     pub lock_waits: u64,
     pub user_aborts: u64,
-    pub committed_cycles: u64,
-    pub aborted_cycles: u64,
-    pub fallback_cycles: u64,
+    pub committed_cycles: Option<u64>,
+    pub aborted_cycles: Option<u64>,
+    pub fallback_cycles: Option<u64>,
     pub transfers: Option<u64>,
     pub cancelled_transfers: Option<u64>,
     pub audits: Option<u64>,
@@ -208,8 +209,9 @@ impl WorkloadRow {
         }
     }
 
-    /// Copies the statistics of the measured period into the row.
-    pub fn set_stats(&mut self, s: &ThreadStats) {
+    /// Copies the statistics of the measured period into the row; the cycle columns only if
+    /// `cycles` were counted (`--cycles`), else they stay empty.
+    pub fn set_stats(&mut self, s: &ThreadStats, cycles: bool) {
         self.attempts = s.attempts;
         self.commits = s.commits;
         self.conflict = s.aborts_of(AbortCause::Conflict);
@@ -226,9 +228,9 @@ impl WorkloadRow {
         self.fallbacks = s.fallbacks;
         self.lock_waits = s.lock_waits;
         self.user_aborts = s.user_aborts;
-        self.committed_cycles = s.committed_cycles;
-        self.aborted_cycles = s.aborted_cycles;
-        self.fallback_cycles = s.fallback_cycles;
+        self.committed_cycles = cycles.then_some(s.committed_cycles);
+        self.aborted_cycles = cycles.then_some(s.aborted_cycles);
+        self.fallback_cycles = cycles.then_some(s.fallback_cycles);
     }
 
     /// The row as one line of JSON with the same fields, in the same order, as its CSV columns

@@ -651,6 +651,7 @@ mod tests {
             measurement: Measurement {
                 period: crate::bench::args::Period::Ops(10),
                 warmup_secs: 0.0,
+                cycles: false,
             },
             reps,
             seed: 1,
