@@ -6,6 +6,7 @@
 //! [`usage::UsageError`]); 128 + the signal number (130 SIGINT, 143 SIGTERM) when a signal
 //! stopped a sweep, which is then resumable.
 
+mod aborts_report;
 mod analysis;
 mod backends;
 mod bench;
@@ -46,6 +47,7 @@ Examples:
   tmlab bench --workload bank --backend tl2 --threads 2   # one workload on one backend
   tmlab sweep threads --workload bank --backends tl2,norec,lock,htm:glibc
   tmlab plot results/20261122T023519Z-capacity-myhost   # redraw a run's charts
+  tmlab report-aborts results/20261122T023519Z-threads-myhost  # aborts per site (--attribute)
 
 Exit status: 0 success; 1 failure; 2 bad options or values; 130 (SIGINT) or 143 (SIGTERM) when
 a signal stopped a sweep (resume it with --resume DIR).";
@@ -60,6 +62,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Redraw every chart of a result folder from its files alone.
     Plot(plot::PlotArgs),
+    /// Print where a workload sweep's transactions aborted, per site, from its sites.csv
+    /// (written by sweeps run with --attribute).
+    ReportAborts(aborts_report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +74,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Plot(args) => plot::run(args),
+        Command::ReportAborts(args) => aborts_report::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

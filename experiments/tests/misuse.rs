@@ -673,6 +673,63 @@ fn malformed_inputs_are_refused_cleanly() {
         case(mb(&no_rtm_probe), 2, "this probe has no RTM figures"),
         case(mb("model:probe=@glibc"), 2, "probe= needs"),
     ]);
+    // tmlab report-aborts of folders without a readable sites.csv.
+    let sites_dir = std::env::temp_dir().join(format!("tmlab-misuse-sites-{}", std::process::id()));
+    let header = "workload,backend,size,threads,rep,seed,site,outcome,count,cycles\n";
+    let sites = |name: &str, body: &str| -> Vec<String> {
+        let dir = sites_dir.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("sites.csv"), body).unwrap();
+        words(&["report-aborts", &dir.display().to_string()])
+    };
+    let report = |dir: &str| words(&["report-aborts", dir]);
+    cases.extend([
+        case(words(&["report-aborts"]), 2, "<DIR>"),
+        case(report(&f.path("missing")), 1, "no such folder"),
+        case(report(&f.path("file")), 1, "no such folder"),
+        case(report(&f.path("empty")), 1, "has no sites.csv"),
+        case(report(&f.good.display().to_string()), 1, "has no sites.csv"),
+        case(
+            sites("bad-header", "site,count\nx,1\n"),
+            1,
+            "line 1: unexpected header",
+        ),
+        case(sites("no-rows", header), 1, "sites.csv has no rows"),
+        case(
+            sites(
+                "bad-outcome",
+                &format!("{header}bank,tl2,,1,0,1,bank::audit,bogus,3,\n"),
+            ),
+            1,
+            "outcome \"bogus\" is not commit, fallback, user_abort or an abort cause",
+        ),
+        case(
+            sites(
+                "bad-count",
+                &format!("{header}bank,tl2,,1,0,1,bank::audit,commit,-3,\n"),
+            ),
+            1,
+            "line 2",
+        ),
+        case(
+            sites(
+                "zero-threads",
+                &format!("{header}bank,tl2,,0,0,1,bank::audit,commit,3,\n"),
+            ),
+            1,
+            "threads is 0",
+        ),
+        case(
+            cap(&["--attribute"]),
+            2,
+            "unexpected argument '--attribute'",
+        ),
+        case(
+            bench(&["--workload", "bank", "--backend", "tl2", "--attribute=yes"]),
+            2,
+            "--attribute",
+        ),
+    ]);
     cases.extend([
         case(
             bench(&["--workload", "bank", "--backend", "tl2", "--cycles=yes"]),
@@ -1046,4 +1103,5 @@ fn malformed_inputs_are_refused_cleanly() {
         failures.join("\n\n")
     );
     std::fs::remove_dir_all(&f.root).unwrap();
+    let _ = std::fs::remove_dir_all(&sites_dir);
 }

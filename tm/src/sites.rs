@@ -129,7 +129,18 @@ fn add_difference(into: &mut ThreadStats, now: &ThreadStats, last: &mut ThreadSt
     into.lock_waits += now.lock_waits - last.lock_waits;
     into.user_aborts += now.user_aborts - last.user_aborts;
     into.committed_cycles += now.committed_cycles - last.committed_cycles;
-    into.aborted_cycles += now.aborted_cycles - last.aborted_cycles;
+    if now.aborted_cycles != last.aborted_cycles {
+        into.aborted_cycles += now.aborted_cycles - last.aborted_cycles;
+        for ((a, n), l) in into
+            .aborted_cycles_by_cause
+            .iter_mut()
+            .zip(&now.aborted_cycles_by_cause)
+            .zip(&last.aborted_cycles_by_cause)
+        {
+            *a += n - l;
+        }
+        last.aborted_cycles_by_cause = now.aborted_cycles_by_cause;
+    }
     into.fallback_cycles += now.fallback_cycles - last.fallback_cycles;
     let explicit_now = now.aborts_of(AbortCause::Explicit) + now.aborts_of(AbortCause::LockBusy);
     if explicit_now != explicit_before {

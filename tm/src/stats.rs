@@ -36,6 +36,8 @@ pub struct ThreadStats {
     pub committed_cycles: u64,
     /// TSC cycles spent in attempts that aborted.
     pub aborted_cycles: u64,
+    /// [`ThreadStats::aborted_cycles`] by cause, indexed by [`AbortCause::index`] (they sum to it).
+    pub aborted_cycles_by_cause: [u64; AbortCause::COUNT],
     /// TSC cycles spent in fallback executions.
     pub fallback_cycles: u64,
 }
@@ -52,6 +54,7 @@ impl Default for ThreadStats {
             user_aborts: 0,
             committed_cycles: 0,
             aborted_cycles: 0,
+            aborted_cycles_by_cause: [0; AbortCause::COUNT],
             fallback_cycles: 0,
         }
     }
@@ -76,6 +79,7 @@ impl ThreadStats {
             self.explicit_codes[usize::from(code)] += 1;
         }
         self.aborted_cycles += cycles;
+        self.aborted_cycles_by_cause[cause.index()] += cycles;
     }
 
     /// Records an execution on the fallback path that took `cycles`.
@@ -89,6 +93,12 @@ impl ThreadStats {
     #[inline]
     pub fn aborts_of(&self, cause: AbortCause) -> u64 {
         self.aborts[cause.index()]
+    }
+
+    /// The cycles spent in aborted attempts with `cause`.
+    #[inline]
+    pub fn aborted_cycles_of(&self, cause: AbortCause) -> u64 {
+        self.aborted_cycles_by_cause[cause.index()]
     }
 
     /// All aborts, whatever their cause.
@@ -116,6 +126,13 @@ impl ThreadStats {
         self.user_aborts += other.user_aborts;
         self.committed_cycles += other.committed_cycles;
         self.aborted_cycles += other.aborted_cycles;
+        for (a, b) in self
+            .aborted_cycles_by_cause
+            .iter_mut()
+            .zip(&other.aborted_cycles_by_cause)
+        {
+            *a += b;
+        }
         self.fallback_cycles += other.fallback_cycles;
     }
 
@@ -155,6 +172,9 @@ mod tests {
         assert_eq!(total.aborts_of(AbortCause::Conflict), 2);
         assert_eq!(total.explicit_codes[0x42], 2);
         assert_eq!(total.aborted_cycles, 26);
+        assert_eq!(total.aborted_cycles_of(AbortCause::Conflict), 10);
+        assert_eq!(total.aborted_cycles_of(AbortCause::Explicit), 14);
+        assert_eq!(total.aborted_cycles_of(AbortCause::LockBusy), 2);
         assert_eq!(total.fallback_cycles, 200);
         assert!(total.is_consistent());
     }

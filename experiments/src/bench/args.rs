@@ -288,6 +288,10 @@ pub struct MeasureArgs {
     /// `committed_cycles`, `aborted_cycles` and `fallback_cycles` columns are left empty.
     #[arg(long)]
     pub cycles: bool,
+    /// Charge every transaction to its site (`bank::transfer`, or the source location): `bench`
+    /// prints a per-site abort report, the workload sweeps also write `sites.csv`.
+    #[arg(long)]
+    pub attribute: bool,
 }
 
 fn parse_secs(text: &str) -> Result<f64, String> {
@@ -336,6 +340,9 @@ pub struct Measurement {
     /// Whether attempts' cycles are counted (`--cycles`; absent in older runs: off).
     #[serde(default)]
     pub cycles: bool,
+    /// Whether transactions are charged to their sites (`--attribute`; absent in older runs: off).
+    #[serde(default)]
+    pub attribute: bool,
 }
 
 impl Measurement {
@@ -350,6 +357,7 @@ impl Measurement {
             period,
             warmup_secs: a.warmup.unwrap_or(default_warmup),
             cycles: a.cycles,
+            attribute: a.attribute,
         }
     }
 
@@ -369,7 +377,7 @@ impl Measurement {
                 Pin::Cores(cores.to_vec())
             },
             seed,
-            attribute: false,
+            attribute: self.attribute,
             accounting: if self.cycles {
                 tm::Accounting::Cycles
             } else {
@@ -407,6 +415,11 @@ impl Measurement {
             Period::Ops(n) => format!("{n} operations per thread"),
         };
         let cycles = if self.cycles { ", cycles counted" } else { "" };
-        format!("{p} after {} s of warm-up{cycles}", self.warmup_secs)
+        let sites = if self.attribute {
+            ", attributed to sites"
+        } else {
+            ""
+        };
+        format!("{p} after {} s of warm-up{cycles}{sites}", self.warmup_secs)
     }
 }

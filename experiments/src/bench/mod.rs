@@ -2,7 +2,9 @@
 //!
 //! The same runner, workloads and backends as the sweeps ([`point`]), for one backend and thread
 //! count: a human summary by default, or with `--format json` one JSON line per repetition with
-//! exactly the fields of a `points.csv` row of a workload sweep. Nothing is written to disk.
+//! exactly the fields of a `points.csv` row of a workload sweep. With `--attribute` the text
+//! summary ends with the per-site abort report of [`crate::aborts_report`] (the JSON lines stay
+//! point rows). Nothing is written to disk.
 //! The exit status is 1 if a workload check failed.
 
 pub mod args;
@@ -10,7 +12,7 @@ pub mod point;
 pub mod workload;
 
 use crate::backends::BackendSpec;
-use crate::results::WorkloadRow;
+use crate::results::{SiteRow, WorkloadRow};
 use anyhow::{Result, bail};
 use args::{MeasureArgs, Measurement, WorkloadArgs};
 use clap::{Args, ValueEnum};
@@ -76,6 +78,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         );
     }
     let mut rows = Vec::new();
+    let mut sites = Vec::new();
     for rep in 0..args.reps {
         let seed = if args.reps == 1 {
             args.measure.seed
@@ -84,6 +87,11 @@ pub fn run(args: BenchArgs) -> Result<()> {
         };
         let m = point::measure(backend, &workload, threads, &measurement, seed, &cores)?;
         let row = point::row(&workload, backend, None, rep, seed, &m.outcome);
+        sites.extend(SiteRow::of_point(
+            &row,
+            &m.outcome.sites,
+            measurement.cycles,
+        ));
         match args.format {
             Format::Json => println!("{}", row.to_json()),
             Format::Text if rep == 0 => {
@@ -104,6 +112,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
     }
     if args.format == Format::Text {
         print!("{}", summary(&rows));
+        if measurement.attribute {
+            print!("{}", crate::aborts_report::render(&sites));
+        }
     }
     if let Some(bad) = rows.iter().find(|r| !r.check_ok) {
         bail!(

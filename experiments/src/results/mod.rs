@@ -1,12 +1,15 @@
 //! Result folders on disk: the one place that reads and writes them.
 //!
-//! A run folder `results/<UTC time>-<sweep>[-mock]-<host>/` holds two data files (and `.lock`,
-//! the owner's lock, see [`lock`]):
+//! A run folder `results/<UTC time>-<sweep>[-mock]-<host>/` holds two data files, three with
+//! `--attribute` (and `.lock`, the owner's lock, see [`lock`]):
 //!
 //! - `points.csv`: tidy data, one row per point and repetition. Every parameter is a column and
 //!   every count is a column (see [`rows`]). The header is written once, when the folder is
 //!   created; each row is appended with a single `write` and flushed to the disk as soon as its
 //!   point finishes, so an interrupted run keeps every row it finished and never a partial one.
+//! - `sites.csv` (workload sweeps with `--attribute` only): per point, repetition and site, how
+//!   many transactions committed, fell back and aborted by cause (see [`site_row`]), written with
+//!   each point before its `points.csv` row.
 //! - `meta.json`: the sweep's parameters, the machine, the command lines, the software versions,
 //!   the start and end times and the run's status (see [`meta`]).
 //!
@@ -21,6 +24,7 @@ pub mod lock;
 pub mod meta;
 pub mod points;
 pub mod rows;
+pub mod site_row;
 pub mod validate;
 pub mod workload_row;
 
@@ -29,6 +33,7 @@ pub use loaded::{Loaded, Rows};
 pub use lock::{Owner, OwnerLock};
 pub use meta::{Hardware, Meta, Status};
 pub use rows::{CapacityRow, DurationRow};
+pub use site_row::{SITES_FILE, SiteRow};
 pub use workload_row::WorkloadRow;
 
 use std::path::{Path, PathBuf};
@@ -54,6 +59,11 @@ impl RunFolder {
     /// `DIR/points.csv`.
     pub fn points(&self) -> PathBuf {
         self.dir.join(POINTS_FILE)
+    }
+
+    /// `DIR/sites.csv` (workload sweeps run with `--attribute`).
+    pub fn sites(&self) -> PathBuf {
+        self.dir.join(SITES_FILE)
     }
 
     /// `DIR/meta.json`.

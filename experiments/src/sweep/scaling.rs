@@ -25,6 +25,7 @@ use crate::bench::workload::{Knob, WorkloadSpec};
 use crate::dirs::{PlotsDirArg, ResultsDirArg};
 use crate::machine::Machine;
 use crate::progress::Progress;
+use crate::results::SiteRow;
 use crate::results::validate::RowSpec;
 use crate::results::{Hardware, Status, WorkloadRow};
 use crate::usage::usage;
@@ -427,6 +428,15 @@ pub fn run(kind: &SweepKind) -> Result<()> {
     };
     let dir = sess.run.dir.clone();
     eprintln!("run folder: {}", dir.display());
+    let mut sites = if s.measurement.attribute {
+        Some(crate::results::site_row::open_sites(
+            &sess.run,
+            &sess.rows,
+            common.resume.is_some(),
+        )?)
+    } else {
+        None
+    };
     let progress = Progress::new(Some(plan.len() as u64), sess.rows.len() as u64);
     let mut outcome = Ok(None);
     for p in &plan[sess.rows.len()..] {
@@ -435,7 +445,7 @@ pub fn run(kind: &SweepKind) -> Result<()> {
             break;
         }
         let backend = &s.backends[p.backend];
-        let step = (|| -> Result<WorkloadRow> {
+        let step = (|| -> Result<(WorkloadRow, Vec<(String, tm::ThreadStats)>)> {
             let workload = s.workload_at(p.size)?;
             let seed = point::point_seed(s.seed, p.rep);
             let m = point::measure(
@@ -446,12 +456,18 @@ pub fn run(kind: &SweepKind) -> Result<()> {
                 seed,
                 &cores,
             )?;
-            Ok(point::row(
-                &workload, backend, p.size, p.rep, seed, &m.outcome,
-            ))
+            let row = point::row(&workload, backend, p.size, p.rep, seed, &m.outcome);
+            Ok((row, m.outcome.sites))
         })();
         match step {
-            Ok(row) => {
+            Ok((row, by_site)) => {
+                // The site rows first: a run stopped in between re-measures the point, and the
+                // resume drops site rows without their point row.
+                if let Some(w) = &mut sites {
+                    for r in SiteRow::of_point(&row, &by_site, s.measurement.cycles) {
+                        w.append(&r)?;
+                    }
+                }
                 sess.writer.append(&row)?;
                 progress.point(|| {
                     format!(
@@ -652,6 +668,7 @@ mod tests {
                 period: crate::bench::args::Period::Ops(10),
                 warmup_secs: 0.0,
                 cycles: false,
+                attribute: false,
             },
             reps,
             seed: 1,
