@@ -128,3 +128,32 @@ fn info_says_modelled_and_records_the_geometry() {
     assert_eq!(get("rtm_usable"), None);
     assert_eq!(b.max_threads(), Some(model::MAX_THREADS));
 }
+
+/// The modelled backends honour the handle's accounting like every other: a counting handle
+/// reads no clock, a cycles handle records the cycles of its modelled commits.
+#[test]
+fn modelled_handles_count_cycles_only_when_asked() {
+    use tm::{Accounting, Handle, TWord, Tx};
+    let model = haswell();
+    let b: ElisionBackend<TtasLock, Fixed, &Model> =
+        ElisionBackend::with_speculator(Fixed::new(3), Ok(&model));
+    let word = TWord::new(0);
+    for (accounting, timed) in [(Accounting::Counts, false), (Accounting::Cycles, true)] {
+        let mut h = b.handle_with(accounting);
+        for _ in 0..20 {
+            h.atomically(|tx| {
+                let v = tx.read(&word)?;
+                tx.write(&word, v + 1)
+            })
+            .unwrap();
+        }
+        let s = h.take_stats();
+        assert!(
+            s.commits > 0,
+            "{accounting:?}: nothing committed on the model"
+        );
+        assert_eq!(s.commits + s.fallbacks, 20);
+        assert_eq!(s.committed_cycles > 0, timed, "{accounting:?}: {s:?}");
+    }
+    assert_eq!(word.load(), 40);
+}

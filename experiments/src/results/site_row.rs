@@ -213,6 +213,38 @@ mod tests {
     }
 
     #[test]
+    fn a_resume_keeps_only_the_site_rows_of_recorded_points() {
+        let dir = std::env::temp_dir().join(format!("tmlab-open-sites-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let run = RunFolder::new(&dir);
+        let done = crate::comparison::tests::row("tl2", 1, None, 0, 1.0);
+        let lost = crate::comparison::tests::row("tl2", 2, None, 0, 1.0);
+        let stats = [("a".to_string(), ThreadStats::default())];
+        let mut w = open_sites(&run, &[], false).unwrap();
+        for r in SiteRow::of_point(&done, &stats, false)
+            .iter()
+            .chain(&SiteRow::of_point(&lost, &stats, false))
+        {
+            w.append(r).unwrap();
+        }
+        drop(w);
+        assert_eq!(read_sites(&run).unwrap().len(), 4);
+        // Only `done` reached points.csv: the rows of `lost` go, and appending continues.
+        let mut w = open_sites(&run, std::slice::from_ref(&done), true).unwrap();
+        let kept = read_sites(&run).unwrap();
+        assert_eq!(kept.len(), 2);
+        assert!(kept.iter().all(|r| r.is_of(&done)));
+        w.append(&SiteRow::of_point(&lost, &stats, false)[0])
+            .unwrap();
+        assert_eq!(read_sites(&run).unwrap().len(), 3);
+        assert!(!dir.join("sites.csv.partial").exists());
+        // A new run never overwrites an existing file.
+        assert!(open_sites(&run, &[], false).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn the_check_refuses_unknown_outcomes() {
         let point = crate::comparison::tests::row("tl2", 1, None, 0, 1.0);
         let mut r =
