@@ -24,7 +24,7 @@ use htm::{AbortStatus, Rtm};
 
 /// Where the lines are: computed from a stride, or listed.
 #[derive(Clone, Copy, Debug)]
-enum Lines<'a> {
+enum Placement<'a> {
     /// Line `i` at byte `i * stride`.
     Strided { stride: usize },
     /// Line `i` at byte `64 * list[i]`.
@@ -36,7 +36,7 @@ enum Lines<'a> {
 #[derive(Clone, Copy)]
 pub struct Body<'a> {
     region: &'a Region,
-    lines: Lines<'a>,
+    lines: Placement<'a>,
     loads: usize,
     stores: usize,
 }
@@ -61,7 +61,7 @@ impl<'a> Body<'a> {
         );
         Body {
             region,
-            lines: Lines::Strided { stride },
+            lines: Placement::Strided { stride },
             loads,
             stores,
         }
@@ -80,7 +80,7 @@ impl<'a> Body<'a> {
         );
         Body {
             region,
-            lines: Lines::Listed { list },
+            lines: Placement::Listed { list },
             loads,
             stores: list.len() - loads,
         }
@@ -90,8 +90,7 @@ impl<'a> Body<'a> {
     /// committed, or the abort status. Nothing but the footprint (and, for listed lines, the
     /// list) is accessed between `xbegin` and `xend`.
     #[inline]
-    pub fn run_in_transaction(&self, rtm: Rtm, value: u64) -> Result<u64, AbortStatus> {
-        let _ = rtm;
+    pub fn run_in_transaction(&self, _proof: Rtm, value: u64) -> Result<u64, AbortStatus> {
         let (sum, status) = self.run::<true>(value);
         if status == htm::intrinsics::_XBEGIN_STARTED {
             Ok(sum)
@@ -116,7 +115,7 @@ impl<'a> Body<'a> {
         let base = self.region.base();
         let (mut sum, mut status) = (0u64, htm::intrinsics::_XBEGIN_STARTED);
         match self.lines {
-            Lines::Strided { stride } => {
+            Placement::Strided { stride } => {
                 // SAFETY: the constructor checked that every line `i < loads + stores` lies at
                 // `base + i * stride` inside the region, which owns that memory, is 8-aligned at
                 // line offsets and hands out no references into it (see `Region::load`). The
@@ -167,7 +166,7 @@ impl<'a> Body<'a> {
                     sum = self.access(i * stride, i < self.loads, value, sum);
                 }
             }
-            Lines::Listed { list } => {
+            Placement::Listed { list } => {
                 // SAFETY: as above; the constructor checked that every listed line lies inside
                 // the region, and `list` is a live slice of `loads + stores` u32s, read in order.
                 #[cfg(target_arch = "x86_64")]
