@@ -86,10 +86,13 @@ pub struct StandInTx<'a> {
 
 impl<'a> Tx<'a> for StandInTx<'a> {
     fn read(&mut self, w: &'a TWord) -> Result<u64, Abort> {
+        let v = w.load();
+        // After the load, not before: the value read goes stale while the thread is off the
+        // core, so a read-modify-write of a contended word loses other threads' updates.
         if self.racy {
             std::thread::yield_now();
         }
-        Ok(w.load())
+        Ok(v)
     }
 
     fn write(&mut self, w: &'a TWord, v: u64) -> Result<(), Abort> {

@@ -71,10 +71,12 @@ struct InPlaceTx<'a> {
 
 impl<'a> Tx<'a> for InPlaceTx<'a> {
     fn read(&mut self, w: &'a TWord) -> Result<u64, Abort> {
+        let v = w.load();
+        // After the load, so the value goes stale while the thread is off the core.
         if self.racy {
             std::thread::yield_now();
         }
-        Ok(w.load())
+        Ok(v)
     }
     fn write(&mut self, w: &'a TWord, v: u64) -> Result<(), Abort> {
         self.undo.push((w, w.load()));

@@ -11,19 +11,20 @@
 //!    flushes it (`clflush` every line, then `mfence`), as the [`Warmth`] says;
 //! 3. runs one hardware transaction that loads the first word of every line ([`Op::Read`]), stores
 //!    to it ([`Op::Write`]), or loads from the first half of the lines and stores to the second
-//!    half ([`Op::Mixed`]), with volatile accesses the compiler can neither drop nor merge;
+//!    half ([`Op::Mixed`]): one `asm!` block per layout kind (see [`body`]), so the transaction
+//!    accesses nothing but the footprint (the random layout also reads its list of line numbers,
+//!    4 bytes per line), and no stack line competes with it for the L1;
 //! 4. counts the outcome with [`Tally::record`].
 //!
-//! The loop is monomorphized per layout kind and operation, so inside a transaction nothing but
-//! the footprint is stored to (the release build keeps the loop state in registers; it may reload
-//! a spilled value, adding a stack line to the read set). The random layout also reads its list
-//! of line numbers: 4 bytes per line. Nothing here pins the thread; callers do.
+//! Nothing here pins the thread; callers do.
 
+pub mod body;
 pub mod layout;
 mod region;
 
 use super::Tally;
 pub use super::transact::Transact;
+use body::Body;
 use htm::Rtm;
 use layout::{Lines, Listed, region_bytes, strided};
 use region::Region;
@@ -150,12 +151,18 @@ impl FootprintBuffer {
             spec.pattern,
             self.max_lines(spec.pattern)
         );
+        let loads = spec.op.loads(spec.lines);
+        let region = &self.region;
         match strided(spec.pattern, spec.lines) {
-            Some(lines) => attempt_all(&self.region, tx, &lines, spec, attempts, stop),
+            Some(lines) => {
+                let body = Body::strided(region, lines.stride, loads, spec.lines - loads);
+                attempt_all(region, tx, &lines, &body, spec.warmth, attempts, stop)
+            }
             None => {
                 layout::random_lines(self.seed, spec.lines, &mut self.scratch, &mut self.list);
+                let body = Body::listed(region, &self.list, loads);
                 let lines = Listed { list: &self.list };
-                attempt_all(&self.region, tx, &lines, spec, attempts, stop)
+                attempt_all(region, tx, &lines, &body, spec.warmth, attempts, stop)
             }
         }
     }
@@ -167,27 +174,18 @@ fn attempt_all<T: Transact, L: Lines>(
     region: &Region,
     tx: T,
     lines: &L,
-    spec: &FootprintSpec,
+    body: &Body<'_>,
+    warmth: Warmth,
     attempts: u64,
     mut stop: impl FnMut(&Tally) -> bool,
 ) -> Tally {
-    let n = lines.len();
     let mut tally = Tally::default();
     for attempt in 0..attempts {
-        match spec.warmth {
+        match warmth {
             Warmth::Warm => region.warm(lines),
             Warmth::Cold => region.flush(lines),
         }
-        // One closure per operation, each a single loop with few live values, so the compiler
-        // keeps everything in registers and the transaction writes no stack line.
-        let outcome = match spec.op {
-            Op::Read => tx.transaction(|| load_lines(region, lines, 0, n)),
-            Op::Write => tx.transaction(|| store_lines(region, lines, 0, n, attempt)),
-            Op::Mixed => tx.transaction(|| {
-                load_lines(region, lines, 0, n / 2) ^ store_lines(region, lines, n / 2, n, attempt)
-            }),
-        };
-        tally.record(outcome.map(|sum| {
+        tally.record(tx.footprint(body, attempt).map(|sum| {
             std::hint::black_box(sum);
         }));
         if stop(&tally) {
@@ -197,23 +195,16 @@ fn attempt_all<T: Transact, L: Lines>(
     tally
 }
 
-/// Loads the first word of lines `from..to` and returns their wrapping sum.
-#[inline(always)]
-fn load_lines<L: Lines>(region: &Region, lines: &L, from: usize, to: usize) -> u64 {
-    let mut sum = 0u64;
-    for i in from..to {
-        sum = sum.wrapping_add(region.load(lines.offset(i)));
+impl Op {
+    /// How many of a footprint's `lines` lines the operation loads from (the first ones); it
+    /// stores to the rest.
+    const fn loads(self, lines: usize) -> usize {
+        match self {
+            Op::Read => lines,
+            Op::Write => 0,
+            Op::Mixed => lines / 2,
+        }
     }
-    sum
-}
-
-/// Stores `value` to the first word of lines `from..to`; returns 0.
-#[inline(always)]
-fn store_lines<L: Lines>(region: &Region, lines: &L, from: usize, to: usize, value: u64) -> u64 {
-    for i in from..to {
-        region.store(lines.offset(i), value);
-    }
-    0
 }
 
 #[cfg(test)]

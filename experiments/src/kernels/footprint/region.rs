@@ -36,6 +36,11 @@ impl Region {
         region
     }
 
+    /// The first byte.
+    pub(super) fn base(&self) -> *mut u8 {
+        self.base.as_ptr()
+    }
+
     /// Size in bytes.
     pub(super) fn len(&self) -> usize {
         self.layout.size()
