@@ -549,7 +549,9 @@ mod tests {
         assert_eq!(sum, o.total);
         assert!(o.total.is_consistent());
         assert_eq!(o.ops, o.total.commits);
-        assert!(o.elapsed >= Duration::from_millis(30));
+        // Not `>= 30 ms`: each worker times its own period from when it sees the phase change, so
+        // on a loaded machine every worker may start late and the measured span is shorter.
+        assert!(o.elapsed > Duration::ZERO);
         assert!(o.throughput() > 0.0);
         assert_eq!(o.check, Ok(()));
     }
