@@ -12,6 +12,8 @@ pub mod facts;
 pub mod html;
 pub mod markdown;
 pub mod study;
+#[cfg(test)]
+mod tests;
 
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
