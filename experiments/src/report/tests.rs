@@ -83,10 +83,10 @@ fn scaling_spec(stage: &Stage, run: &Path) -> ScalingSpec {
 }
 
 /// Rows of a workload stage: `tp(backend, threads, size)` is the throughput (none: not run).
-fn workload_rows(
-    spec: &ScalingSpec,
-    tp: &dyn Fn(&str, u64, Option<u64>) -> Option<f64>,
-) -> Vec<WorkloadRow> {
+/// The throughput of a fixture point, or `None` when it is not run.
+type Throughput<'a> = &'a dyn Fn(&str, u64, Option<u64>) -> Option<f64>;
+
+fn workload_rows(spec: &ScalingSpec, tp: Throughput<'_>) -> Vec<WorkloadRow> {
     let mut rows = Vec::new();
     let sizes: Vec<Option<u64>> = match &spec.sizes {
         Some(a) => a.sizes.iter().map(|&s| Some(s)).collect(),

@@ -50,7 +50,7 @@ pub struct Budget {
     pub duration_max_cycles: Option<u64>,
     /// Workload sweeps: `--reps`.
     pub workload_reps: u32,
-    /// Workload sweeps: the measured period, `--secs S` or `--ops N`.
+    /// Workload sweeps: the measured period, `--secs S`.
     pub workload_period: Period,
     /// Workload sweeps: `--warmup`.
     pub workload_warmup: f64,
@@ -60,13 +60,11 @@ pub struct Budget {
     pub every_thread_count: bool,
 }
 
-/// How long each workload point is measured.
+/// How long each workload point is measured (`--secs`; the sweeps' `--ops` is not used).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Period {
     /// `--secs`.
     Secs(f64),
-    /// `--ops` (operations per thread).
-    Ops(u64),
 }
 
 impl Budget {
@@ -152,12 +150,11 @@ impl Budget {
         }
     }
 
-    /// `--secs S` or `--ops N`, then `--warmup W` and `--reps R`: the measurement options of
+    /// `--secs S`, then `--warmup W` and `--reps R`: the measurement options of
     /// every workload sweep.
     pub fn workload_args(&self) -> Vec<String> {
         let mut v = match self.workload_period {
             Period::Secs(s) => vec!["--secs".to_string(), s.to_string()],
-            Period::Ops(n) => vec!["--ops".to_string(), n.to_string()],
         };
         v.extend([
             "--warmup".to_string(),
@@ -186,10 +183,6 @@ impl Budget {
         let period = match self.workload_period {
             Period::Secs(s) => format!(
                 "{s} s per point after {} s of warm-up",
-                self.workload_warmup
-            ),
-            Period::Ops(n) => format!(
-                "{n} operations per thread per point after {} s of warm-up",
                 self.workload_warmup
             ),
         };
