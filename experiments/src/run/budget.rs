@@ -142,7 +142,7 @@ impl Budget {
                 duration_steps: 1,
                 duration_max_cycles: Some(1 << 16),
                 workload_reps: 1,
-                workload_period: Period::Secs(0.05),
+                workload_period: Period::Secs(0.02),
                 workload_warmup: 0.0,
                 txsize_sizes: "1,4",
                 every_thread_count: false,
@@ -234,7 +234,7 @@ mod tests {
         assert!(d.contains("0.1 s per point"), "{d}");
         assert_eq!(
             Budget::of(BudgetName::Tiny).workload_args(),
-            ["--secs", "0.05", "--warmup", "0", "--reps", "1"]
+            ["--secs", "0.02", "--warmup", "0", "--reps", "1"]
         );
     }
 }
