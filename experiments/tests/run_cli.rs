@@ -160,11 +160,10 @@ fn an_interrupted_run_resumes_to_the_complete_study() {
             Err(_) => panic!("stage 5 never started: {seen:?}"),
         }
     }
+    let pid = child.id() as libc::pid_t;
     // SAFETY: `kill` has no memory-safety preconditions; the pid is our own unreaped child.
-    assert_eq!(
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
-        0
-    );
+    let sent = unsafe { libc::kill(pid, libc::SIGINT) };
+    assert_eq!(sent, 0);
     let status = child.wait().unwrap();
     while let Ok(l) = lines.recv_timeout(Duration::from_secs(2)) {
         seen.push(l);
