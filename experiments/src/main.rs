@@ -18,7 +18,9 @@ mod machine;
 mod plot;
 mod probe;
 mod progress;
+mod report;
 mod results;
+mod run;
 mod run_dir;
 mod signals;
 mod stats;
@@ -42,6 +44,8 @@ struct Cli {
 
 const EXAMPLES: &str = "\
 Examples:
+  tmlab run                                    # the whole study and its report (minutes)
+  tmlab run --quick                            # the same in about a minute
   tmlab probe                                  # what RTM can do here, in about 10 seconds
   tmlab sweep capacity --op read,write         # commit probability against footprint
   tmlab bench --workload bank --backend tl2 --threads 2   # one workload on one backend
@@ -65,6 +69,12 @@ enum Command {
     /// Print where a workload sweep's transactions aborted, per site, from its sites.csv
     /// (written by sweeps run with --attribute).
     ReportAborts(aborts_report::ReportArgs),
+    /// The whole viability study (probe, capacity, duration, thread and size sweeps) into one
+    /// run folder, ending with its report (the main job).
+    Run(run::RunArgs),
+    /// Rebuild the report (report.md, report.html, charts) of a `tmlab run` folder from its
+    /// files alone.
+    Report(report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +85,8 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(args),
         Command::Plot(args) => plot::run(args),
         Command::ReportAborts(args) => aborts_report::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Report(args) => report::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,6 +4,16 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 
+/// What every bar of this process shows before its own text (`tmlab run` sets its stage here).
+static CONTEXT: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+/// Sets the text shown at the start of every bar created from now on (empty: none).
+pub fn set_context(text: String) {
+    *CONTEXT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = text;
+}
+
 /// A progress bar, or a no-op when stderr is not a terminal.
 pub struct Progress {
     bar: ProgressBar,
@@ -18,16 +28,26 @@ impl Progress {
                 bar: ProgressBar::hidden(),
             };
         }
+        let context = CONTEXT
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let prefix = if context.is_empty() { "" } else { "{prefix} " };
         let bar = match total {
             Some(n) => ProgressBar::new(n).with_style(
-                ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {elapsed_precise}  {msg}")
-                    .expect("valid template"),
+                ProgressStyle::with_template(&format!(
+                    "{prefix}{{bar:40}} {{pos}}/{{len}} rows  {{elapsed_precise}}  eta {{eta}}  {{msg}}"
+                ))
+                .expect("valid template"),
             ),
             None => ProgressBar::new_spinner().with_style(
-                ProgressStyle::with_template("{spinner} {pos} rows  {elapsed_precise}  {msg}")
-                    .expect("valid template"),
+                ProgressStyle::with_template(&format!(
+                    "{prefix}{{spinner}} {{pos}} rows  {{elapsed_precise}}  {{msg}}"
+                ))
+                .expect("valid template"),
             ),
         };
+        bar.set_prefix(context);
         bar.set_position(done);
         Progress { bar }
     }

@@ -72,6 +72,22 @@ struct Fixture {
     root: PathBuf,
     good: PathBuf,
     duration: PathBuf,
+    /// A complete `tmlab run --tiny` folder (RTM forced off).
+    study: PathBuf,
+}
+
+/// Copies the tree `from` to `to`.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        let dest = to.join(e.file_name());
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
 }
 
 impl Fixture {
@@ -104,13 +120,56 @@ impl Fixture {
         };
         let good = make(&["sweep", "capacity", "--sizes", "1,2,4"]);
         let duration = make(&["sweep", "duration", "--cycles", "1000,2000"]);
+        let out = Command::new(BIN)
+            .args(["run", "--tiny", "--results-dir"])
+            .arg(root.join("made-run"))
+            .env("TMLAB_NO_RTM", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let html = PathBuf::from(
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .last()
+                .unwrap(),
+        );
+        let study = html.parent().unwrap().to_path_buf();
         std::fs::create_dir_all(root.join("empty")).unwrap();
         std::fs::write(root.join("file"), "a file").unwrap();
         Fixture {
             root,
             good,
             duration,
+            study,
         }
+    }
+
+    /// A copy of the run folder named `name`, with the file at `rel` (a path inside it whose
+    /// `*` component is the only sub-folder there) passed through `edit`.
+    fn study_variant(&self, name: &str, rel: &str, edit: impl Fn(String) -> String) -> String {
+        let dir = self.root.join(name);
+        copy_tree(&self.study, &dir);
+        let mut path = dir.clone();
+        for part in rel.split('/') {
+            path = if part == "*" {
+                std::fs::read_dir(&path)
+                    .unwrap()
+                    .next()
+                    .unwrap()
+                    .unwrap()
+                    .path()
+            } else {
+                path.join(part)
+            };
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, edit(text)).unwrap();
+        dir.display().to_string()
     }
 
     /// A copy of `from` named `name`, its meta.json and points.csv passed through `edit`.
@@ -313,6 +372,20 @@ fn malformed_inputs_are_refused_cleanly() {
         fragment: fragment.to_string(),
     };
 
+    let study = f.study.display().to_string();
+    let run_csv = f.study_variant("run-corrupt-csv", "threads-bank/*/points.csv", |p| {
+        sub(&p, "\nbank,tl2,", "\nbank,tl2,x,")
+    });
+    let run_json = f.study_variant("run-corrupt-json", "run.json", |t| t[..t.len() / 2].into());
+    let run_format = f.study_variant("run-format2", "run.json", |t| {
+        sub(&t, r#""format": 1"#, r#""format": 2"#)
+    });
+    let run_stage = f.study_variant("run-bad-stage", "run.json", |t| {
+        sub(&t, r#""name": "threads-bank""#, r#""name": "../x""#)
+    });
+    let run_probe = f.study_variant("run-bad-probe", "probe/*/probe.json", |_| {
+        "{\"probe\": 3}".into()
+    });
     let mut cases = vec![
         // The command line itself.
         case(words(&[]), 2, "Usage: tmlab"),
@@ -617,6 +690,77 @@ fn malformed_inputs_are_refused_cleanly() {
             words(&["plot", &good, "--plots-dir", &proc_dir]),
             1,
             "cannot create",
+        ),
+        // `tmlab report` and `tmlab run`.
+        case(words(&["report"]), 2, "<DIR>"),
+        case(words(&["report", &f.path("missing")]), 1, "no such folder"),
+        case(
+            words(&["report", &f.path("empty")]),
+            1,
+            "not a tmlab run folder (no run.json)",
+        ),
+        case(
+            words(&["report", &f.path("file")]),
+            1,
+            "a file, not a run folder",
+        ),
+        case(
+            words(&["report", &good]),
+            1,
+            "it is the folder of a single sweep",
+        ),
+        case(words(&["report", &run_csv]), 1, "points.csv: line 2: "),
+        case(words(&["report", &run_json]), 1, "not a valid run.json"),
+        case(words(&["report", &run_format]), 1, "layout format 2"),
+        case(
+            words(&["report", &run_stage]),
+            1,
+            "stage name \"../x\" is not a folder name",
+        ),
+        case(
+            words(&["report", &run_probe]),
+            1,
+            "no `probe` object: not a saved probe",
+        ),
+        case(
+            words(&["report", &study, "--plots-dir", "x"]),
+            2,
+            "unexpected argument '--plots-dir'",
+        ),
+        case(
+            words(&["run", "--quick", "--full"]),
+            2,
+            "cannot be used with",
+        ),
+        case(
+            words(&["run", "--quick", "--resume", &study]),
+            2,
+            "cannot be used with",
+        ),
+        case(
+            words(&["run", "--resume", &f.path("missing")]),
+            1,
+            "cannot resume: ",
+        ),
+        case(
+            words(&["run", "--resume", &f.path("empty")]),
+            1,
+            "not a tmlab run folder (no run.json)",
+        ),
+        case(
+            words(&["run", "--resume", &run_json]),
+            1,
+            "not a valid run.json",
+        ),
+        case(
+            words(&["run", "--bogus"]),
+            2,
+            "unexpected argument '--bogus'",
+        ),
+        case(
+            words(&["run", "--results-dir", &under_file]),
+            1,
+            "cannot create the results folder",
         ),
     ];
     // The workload commands: bench and the thread and transaction-size sweeps.

@@ -54,6 +54,11 @@ pub fn embed_in_svg(svg: &str) -> String {
     }
 }
 
+/// The embedded font as base64, for a page that declares it once for all its inlined SVGs.
+pub fn font_base64() -> String {
+    base64(FONT)
+}
+
 /// Standard base64 (RFC 4648, with padding).
 fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -234,9 +234,22 @@ pub fn finish(run: &RunFolder, meta: &mut Meta, status: Status) -> Result<()> {
     Ok(())
 }
 
+/// The resume command of every sweep of this process, when a caller that runs sweeps as its
+/// stages (`tmlab run`) has a better one: its own `--resume` of the whole run.
+static RESUME_OVERRIDE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Makes [`resume_command`] return `command` for every sweep of this process (the first call
+/// wins; later calls are ignored).
+pub fn set_resume_command(command: String) {
+    let _ = RESUME_OVERRIDE.set(command);
+}
+
 /// The command that resumes this run: this process's arguments without any `--resume`, plus
-/// `--resume DIR`, quoted for a POSIX shell.
+/// `--resume DIR`, quoted for a POSIX shell (or the command set by [`set_resume_command`]).
 pub fn resume_command(dir: &Path) -> String {
+    if let Some(command) = RESUME_OVERRIDE.get() {
+        return command.clone();
+    }
     let mut out: Vec<String> = Vec::new();
     let mut args = std::env::args();
     if let Some(first) = args.next() {
@@ -257,7 +270,8 @@ pub fn resume_command(dir: &Path) -> String {
         .join(" ")
 }
 
-fn shell_quote(s: &str) -> String {
+/// `s` quoted for a POSIX shell (unchanged when it needs no quotes).
+pub fn shell_quote(s: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,@+%".contains(c);
     if !s.is_empty() && s.chars().all(safe) {
         s.to_string()
