@@ -41,6 +41,7 @@ fn meta(spec: SweepSpec, hardware: Hardware, m: &Machine, skipped: Vec<Skipped>)
         resumes: Vec::new(),
         skipped,
         oversubscribed: false,
+        models: Default::default(),
     }
 }
 
