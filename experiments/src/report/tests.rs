@@ -156,6 +156,7 @@ fn fixture(name: &str, rtm: bool) -> PathBuf {
             attempts: 10,
             reps: 1,
             seed: 1,
+            model: None,
         };
         let mut rows = Vec::new();
         for (op, commits) in [(Op::Read, [10, 10, 9, 2]), (Op::Write, [9, 1, 0, 0])] {
@@ -182,6 +183,7 @@ fn fixture(name: &str, rtm: bool) -> PathBuf {
             attempts: 10,
             reps: 1,
             seed: 1,
+            model: None,
         };
         let rows = vec![
             DurationRow::new(1000, m.tsc_hz, 0, 1, &tally(10, 9)),
