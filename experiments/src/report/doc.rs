@@ -78,10 +78,20 @@ pub fn build(study: &Study) -> Doc {
             "RTM works here: transactions commit on this machine ({}).",
             rtm.source
         )),
-        (Some(false), reason) => verdict.push(format!(
-            "RTM is not usable here: {}. Only the software TMs and the lock were measured.",
-            reason.as_deref().unwrap_or("no reason recorded")
-        )),
+        (Some(false), reason) => {
+            let reason = reason.as_deref().unwrap_or("no reason recorded");
+            verdict.push(match modelled_htm(study) {
+                Some(source) => format!(
+                    "RTM is not usable here: {reason}. The software TMs and the lock were \
+                     measured; every HTM figure below is modelled (model:{source}): a \
+                     prediction for that processor, not a measurement of this machine."
+                ),
+                None => format!(
+                    "RTM is not usable here: {reason}. Only the software TMs and the lock were \
+                     measured."
+                ),
+            })
+        }
         (None, _) => verdict
             .push("Whether RTM works here is not recorded yet: the probe has not run.".to_string()),
     }
@@ -141,6 +151,22 @@ pub fn build(study: &Study) -> Doc {
     }
 }
 
+/// The modelled HTM of the run's capacity or duration stage, if they ran on one.
+fn modelled_htm(study: &Study) -> Option<String> {
+    ["capacity", "duration"]
+        .into_iter()
+        .filter_map(|name| study.stage(name))
+        .find_map(|s| s.stage.model().map(str::to_string))
+}
+
+/// `Modelled (model:X): ` before a sentence about a modelled sweep, else nothing.
+fn modelled_prefix(l: &crate::results::Loaded) -> String {
+    l.meta
+        .spec
+        .model()
+        .map_or(String::new(), |m| format!("Modelled (model:{m}): "))
+}
+
 /// The capacity and duration limits, from the sweeps (else from the probe).
 fn limits_sentence(study: &Study) -> Option<String> {
     let mut parts = Vec::new();
@@ -183,7 +209,21 @@ fn limits_sentence(study: &Study) -> Option<String> {
             s = format!("{s}; and while it lasts {d}");
         }
     }
-    (!s.is_empty()).then(|| format!("{s}."))
+    if s.is_empty() {
+        return None;
+    }
+    Some(match modelled_htm(study) {
+        Some(m) => format!("Modelled (model:{m}), not measured: {}{s}.", lower_first(&s)),
+        None => format!("{s}."),
+    })
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 fn workload_name(s: &StageData) -> String {
@@ -447,14 +487,16 @@ fn capacity_section(l: &crate::results::Loaded) -> (String, Option<Table>) {
             )
         })
         .collect();
-    if let Some(l1) = l.meta.machine.l1d {
+    if let Some((n, ways, size)) = crate::sweep::report::l1_reference(&l.meta) {
         parts.push(format!(
-            "for comparison the L1D holds {} in {} ways",
-            lines(l1.size_bytes / u64::from(l1.line_bytes.max(1))),
-            l1.ways
+            "for comparison the {size} holds {} in {ways} ways",
+            lines(n)
         ));
     }
-    (format!("{}.", capitalize(&parts.join("; "))), Some(table))
+    (
+        format!("{}{}.", modelled_prefix(l), capitalize(&parts.join("; "))),
+        Some(table),
+    )
 }
 
 fn capitalize(s: &str) -> String {
@@ -496,7 +538,8 @@ fn duration_section(l: &crate::results::Loaded) -> (String, Option<Table>) {
     };
     let sentence = match facts::duration(l) {
         Some((h, _)) => format!(
-            "A transaction that spins inside commits at least half the time when it lasts {}.",
+            "{}A transaction that spins inside commits at least half the time when it lasts {}.",
+            modelled_prefix(l),
             h.words(&us)
         ),
         None => String::new(),
