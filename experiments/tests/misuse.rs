@@ -822,9 +822,19 @@ fn malformed_inputs_are_refused_cleanly() {
     cases.extend([
         case(hb("htm:glibc"), 2, "expected `rtm` or `model:<preset>`"),
         case(hb("model:nehalem"), 2, "unknown model preset `nehalem`"),
-        case(hb(&bad_file.replace("@glibc", "")), 2, "bad.toml: l1_sets: 48"),
         case(
-            words(&["sweep", "duration", "--backend", "model:haswell", "--mock-hardware"]),
+            hb(&bad_file.replace("@glibc", "")),
+            2,
+            "bad.toml: l1_sets: 48",
+        ),
+        case(
+            words(&[
+                "sweep",
+                "duration",
+                "--backend",
+                "model:haswell",
+                "--mock-hardware",
+            ]),
             2,
             "cannot be used with",
         ),

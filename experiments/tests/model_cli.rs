@@ -138,7 +138,10 @@ fn sweep_capacity_runs_on_the_model_and_says_so() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{stderr}");
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("MODELLED HTM (model:sapphire-rapids)"), "{stdout}");
+    assert!(
+        stdout.contains("MODELLED HTM (model:sapphire-rapids)"),
+        "{stdout}"
+    );
     let run = PathBuf::from(stdout.lines().last().unwrap().trim());
     let folder = run.file_name().unwrap().to_string_lossy().into_owned();
     assert!(folder.contains("-capacity-model-"), "{folder}");
@@ -153,8 +156,15 @@ fn sweep_capacity_runs_on_the_model_and_says_so() {
     let rows = csv_rows(&points);
     let row = |lines: &str| rows.iter().find(|r| r["lines"] == lines).unwrap();
     let n = |lines: &str, col: &str| row(lines)[col].parse::<u64>().unwrap();
-    assert!(n("12", "commits") >= 15 && n("12", "capacity") == 0, "{points}");
-    assert_eq!((n("13", "commits"), n("13", "capacity")), (0, 20), "{points}");
+    assert!(
+        n("12", "commits") >= 15 && n("12", "capacity") == 0,
+        "{points}"
+    );
+    assert_eq!(
+        (n("13", "commits"), n("13", "capacity")),
+        (0, 20),
+        "{points}"
+    );
     let svg = root.join("plots").join(&folder).join("capacity.svg");
     let svg = std::fs::read_to_string(&svg).unwrap();
     assert!(svg.contains("Modelled HTM (model:sapphire-rapids) capacity"));

@@ -144,7 +144,9 @@ mod tests {
         {
             let patterns = [Pattern::Seq, Pattern::SameSet];
             let mut buf = FootprintBuffer::new(1024, 1, &patterns);
-            let machine = ModelMachine::new(quiet(preset), FootprintBuffer::bytes_for(1024, &patterns)).unwrap();
+            let machine =
+                ModelMachine::new(quiet(preset), FootprintBuffer::bytes_for(1024, &patterns))
+                    .unwrap();
             let cpu = machine.cpu();
             let mut c = |op, p, n| commits(&cpu, &mut buf, op, p, n);
             assert_eq!(c(Op::Write, Pattern::Seq, lines), 4, "{preset:?}");

@@ -105,13 +105,7 @@ pub fn build(study: &Study) -> Doc {
     if let Some(v) = sharing_verdict(study) {
         verdict.push(v);
     }
-    let modelled = study.stages.iter().any(|s| {
-        s.sweep().is_some_and(|l| match &l.rows {
-            Rows::Workload(r) => r.iter().any(|r| facts::is_modelled(&r.backend)),
-            _ => false,
-        })
-    });
-    if modelled {
+    if modelled_htm_runs(study) {
         verdict.push(
             "Figures of model:* backends are modelled (predicted by a model of a best-effort \
              HTM), not measured on this machine."
@@ -213,7 +207,7 @@ fn limits_sentence(study: &Study) -> Option<String> {
         return None;
     }
     Some(match modelled_htm(study) {
-        Some(m) => format!("Modelled (model:{m}), not measured: {}{s}.", lower_first(&s)),
+        Some(m) => format!("Modelled (model:{m}), not measured: {}.", lower_first(&s)),
         None => format!("{s}."),
     })
 }
@@ -231,7 +225,19 @@ fn workload_name(s: &StageData) -> String {
 }
 
 /// `htm:glibc 2.1× the best STM (tl2)` or, without HTM, `best STM tl2 1.3× the lock`.
+/// The words for one cell. A modelled HTM runs in software here, so its throughput is the
+/// model's own speed, not a prediction: its cell gives the aborts and fallbacks it predicts.
 fn versus_words(v: &Versus) -> Option<String> {
+    if let (Some((h, _)), Some((aborts, fallbacks))) = (&v.htm, v.htm_aborts)
+        && facts::is_modelled(h)
+    {
+        return Some(format!(
+            "{} predicts {} % of attempts aborted and {} % of transactions on the fallback lock",
+            shown(h),
+            numfmt::sig(aborts * 100.0, 2),
+            numfmt::sig(fallbacks * 100.0, 2)
+        ));
+    }
     match (&v.htm, &v.best_stm) {
         (Some((h, _)), Some((b, _))) => Some(format!(
             "{} {} the best STM ({b})",
@@ -276,11 +282,27 @@ fn workload_verdicts(study: &Study) -> Vec<String> {
     }
     if !parts.is_empty() {
         out.push(format!(
-            "Throughput (median transactions per second): {}.",
+            "{}: {}.",
+            if modelled_htm_runs(study) {
+                "On the workloads (medians; a modelled HTM's throughput is the software model's \
+                 own speed, so only its aborts are predictions)"
+            } else {
+                "Throughput (median transactions per second)"
+            },
             parts.join("; ")
         ));
     }
     out
+}
+
+/// Whether a workload stage ran a modelled HTM backend.
+fn modelled_htm_runs(study: &Study) -> bool {
+    study.stages.iter().any(|s| {
+        s.sweep().is_some_and(|l| match &l.rows {
+            Rows::Workload(r) => r.iter().any(|r| facts::is_modelled(&r.backend)),
+            _ => false,
+        })
+    })
 }
 
 /// HTM over the best STM for the smallest and the largest array transactions, and where it
@@ -309,7 +331,11 @@ fn txsize_verdict(study: &Study) -> Option<String> {
         "Array transactions (size = slots read and written per transaction): {}",
         parts.join("; ")
     );
-    for x in c.crossovers() {
+    for x in c
+        .crossovers()
+        .into_iter()
+        .filter(|x| !facts::is_modelled(&x.htm))
+    {
         let t = threads_word(x.threads);
         s.push_str(&match (x.last_faster, x.first_slower) {
             (Some(a), Some(b)) => format!(
@@ -612,13 +638,19 @@ fn workload_section(
             if let Some(w) = versus_words(&v) {
                 sentence.push_str(&format!("; {w}"));
             }
-            if let (Some((h, _)), Some(r)) = (&v.htm, v.htm_over_lock()) {
+            if let (Some((h, _)), Some(r)) = (&v.htm, v.htm_over_lock())
+                && !facts::is_modelled(h)
+            {
                 sentence.push_str(&format!(" and {} the lock ({})", times(r), shown(h)));
             }
         }
     }
     if s.stage.kind == StageKind::Txsize {
-        for x in c.crossovers() {
+        for x in c
+            .crossovers()
+            .into_iter()
+            .filter(|x| !facts::is_modelled(&x.htm))
+        {
             let t = threads_word(x.threads);
             sentence.push_str(&match (x.last_faster, x.first_slower) {
                 (Some(a), Some(b)) => {

@@ -293,11 +293,11 @@ mod tests {
         ] {
             for cores in [1, 2, 8] {
                 for model in [None, Some("skylake")] {
-                for stage in plan(&Budget::of(name), cores, model) {
-                    let argv = stage.argv(Path::new("/tmp/r"), None);
-                    crate::run::parse_stage(&argv)
-                        .unwrap_or_else(|e| panic!("{}: {argv:?}: {e}", stage.name));
-                }
+                    for stage in plan(&Budget::of(name), cores, model) {
+                        let argv = stage.argv(Path::new("/tmp/r"), None);
+                        crate::run::parse_stage(&argv)
+                            .unwrap_or_else(|e| panic!("{}: {argv:?}: {e}", stage.name));
+                    }
                 }
             }
         }
@@ -323,13 +323,20 @@ mod tests {
                 }
                 StageKind::Threads | StageKind::Txsize => {
                     let list = &stage.args[backends.unwrap() + 1];
-                    assert_eq!(list, "tl2,norec,lsa,lock,model:skylake@glibc", "{}", stage.name);
+                    assert_eq!(
+                        list, "tl2,norec,lsa,lock,model:skylake@glibc",
+                        "{}",
+                        stage.name
+                    );
                 }
                 StageKind::Probe => assert!(stage.model().is_none()),
             }
         }
         let hw = plan(&budget, 2, None);
-        assert!(hw.iter().all(|s| s.model().is_none() && !s.title.contains("modelled")));
+        assert!(
+            hw.iter()
+                .all(|s| s.model().is_none() && !s.title.contains("modelled"))
+        );
         assert_eq!(hw.iter().filter(|s| s.needs_rtm()).count(), 2);
     }
 }

@@ -453,8 +453,8 @@ mod tests {
     /// L1D's line count and the same-set cliff at its way count.
     #[test]
     fn refined_sweeps_find_every_presets_cliffs_exactly() {
-        use crate::kernels::modelled::ModelMachine;
         use crate::kernels::footprint::FootprintBuffer;
+        use crate::kernels::modelled::ModelMachine;
         use crate::results::Hardware as Source;
         use crate::sweep::hardware::Kernels;
         use crate::sweep::report::capacity_curves;
@@ -469,8 +469,8 @@ mod tests {
             let config = model::ModelConfig::preset(preset, crate::backends::tsc_hz());
             let (lines, ways) = (config.l1_lines(), u64::from(config.l1_ways));
             let patterns = spec.patterns.clone();
-            let machine = ModelMachine::new(config, FootprintBuffer::bytes_for(1024, &patterns))
-                .unwrap();
+            let machine =
+                ModelMachine::new(config, FootprintBuffer::bytes_for(1024, &patterns)).unwrap();
             let cpu = machine.cpu();
             let mut hw = Kernels::new(cpu.tx(), Source::Model, 1024, patterns, spec.seed);
             let rows = finish_capacity(&spec, &mut hw, vec![]);
