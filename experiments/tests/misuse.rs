@@ -817,6 +817,28 @@ fn malformed_inputs_are_refused_cleanly() {
         case(mb(&no_rtm_probe), 2, "this probe has no RTM figures"),
         case(mb("model:probe=@glibc"), 2, "probe= needs"),
     ]);
+    // --backend of the hardware sweeps: rtm or model:<source>, never with the mock.
+    let hb = |b: &str| words(&["sweep", "capacity", "--backend", b, "--sizes", "1,2"]);
+    cases.extend([
+        case(hb("htm:glibc"), 2, "expected `rtm` or `model:<preset>`"),
+        case(hb("model:nehalem"), 2, "unknown model preset `nehalem`"),
+        case(
+            hb(&bad_file.replace("@glibc", "")),
+            2,
+            "bad.toml: l1_sets: 48",
+        ),
+        case(
+            words(&[
+                "sweep",
+                "duration",
+                "--backend",
+                "model:haswell",
+                "--mock-hardware",
+            ]),
+            2,
+            "cannot be used with",
+        ),
+    ]);
     // tmlab report-aborts of folders without a readable sites.csv.
     let sites_dir = std::env::temp_dir().join(format!("tmlab-misuse-sites-{}", std::process::id()));
     let header = "workload,backend,size,threads,rep,seed,site,outcome,count,cycles\n";

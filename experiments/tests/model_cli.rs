@@ -104,3 +104,84 @@ fn false_sharing_conflicts_on_the_model_only_when_packed() {
         "packed counters conflicted in none of five rounds"
     );
 }
+
+/// `tmlab sweep capacity --backend model:<preset>` on any machine: the same-set cliff at the
+/// preset's associativity, the folder, `meta.json` and chart saying modelled.
+#[test]
+fn sweep_capacity_runs_on_the_model_and_says_so() {
+    let root = std::env::temp_dir().join(format!("tmlab-model-cap-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    let o = Command::new(BIN)
+        .args([
+            "sweep",
+            "capacity",
+            "--backend",
+            "model:sapphire-rapids",
+            "--op",
+            "write",
+            "--pattern",
+            "same-set",
+            "--sizes",
+            "12,13",
+            "--attempts",
+            "20",
+            "--reps",
+            "1",
+            "--results-dir",
+        ])
+        .arg(root.join("results"))
+        .arg("--plots-dir")
+        .arg(root.join("plots"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("MODELLED HTM (model:sapphire-rapids)"),
+        "{stdout}"
+    );
+    let run = PathBuf::from(stdout.lines().last().unwrap().trim());
+    let folder = run.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(folder.contains("-capacity-model-"), "{folder}");
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["hardware"], "model");
+    assert_eq!(meta["spec"]["model"], "sapphire-rapids");
+    assert_eq!(meta["models"]["model:sapphire-rapids"]["l1_ways"], "12");
+    // 12 lines fit (no CAPACITY abort; the modelled interrupts may abort one now and then, more
+    // so when the machine is busy and preempts the thread mid-transaction); 13 never do.
+    let points = std::fs::read_to_string(run.join("points.csv")).unwrap();
+    let rows = csv_rows(&points);
+    let row = |lines: &str| rows.iter().find(|r| r["lines"] == lines).unwrap();
+    let n = |lines: &str, col: &str| row(lines)[col].parse::<u64>().unwrap();
+    assert!(
+        n("12", "commits") >= 15 && n("12", "capacity") == 0,
+        "{points}"
+    );
+    assert_eq!(
+        (n("13", "commits"), n("13", "capacity")),
+        (0, 20),
+        "{points}"
+    );
+    let svg = root.join("plots").join(&folder).join("capacity.svg");
+    let svg = std::fs::read_to_string(&svg).unwrap();
+    assert!(svg.contains("Modelled HTM (model:sapphire-rapids) capacity"));
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// The rows of a CSV text, by column name.
+fn csv_rows(text: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|l| {
+            header
+                .iter()
+                .zip(l.split(','))
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}

@@ -13,15 +13,10 @@
 
 use super::Tally;
 use super::Transact;
-use htm::Rtm;
 
-/// Runs `attempts` transactions that each spin for `cycles` TSC cycles, and tallies them.
-pub fn run(rtm: Rtm, cycles: u64, attempts: u64) -> Tally {
-    run_with(rtm, cycles, attempts, |_| false)
-}
-
-/// Like [`run`], with any [`Transact`] implementation (the [`Rtm`] token, or a scripted stand-in
-/// in tests), and stopping early, after the attempt for which `stop` (called with the tally so far
+/// Runs `attempts` transactions that each spin for `cycles` TSC cycles, and tallies them, over
+/// any [`Transact`] implementation (the [`htm::Rtm`] token, the modelled HTM, or a scripted
+/// stand-in in tests), stopping early, after the attempt for which `stop` (called with the tally so far
 /// after every attempt) returns `true`.
 pub fn run_with<T: Transact>(
     tx: T,

@@ -25,7 +25,6 @@ mod region;
 use super::Tally;
 pub use super::transact::Transact;
 use body::Body;
-use htm::Rtm;
 use layout::{Lines, Listed, region_bytes, strided};
 use region::Region;
 use serde::{Deserialize, Serialize};
@@ -94,11 +93,7 @@ impl FootprintBuffer {
     /// `patterns`; `seed` drives the random pattern. The buffer is sized for those patterns only:
     /// 2^20 sequential lines take 64 MiB, while a same-set footprint of that size would span 4 GiB.
     pub fn new(max_lines: usize, seed: u64, patterns: &[Pattern]) -> Self {
-        let bytes = patterns
-            .iter()
-            .map(|&p| region_bytes(p, max_lines))
-            .max()
-            .unwrap_or(0);
+        let bytes = Self::bytes_for(max_lines, patterns);
         let random = patterns.contains(&Pattern::Random);
         FootprintBuffer {
             region: Region::new(bytes),
@@ -113,6 +108,16 @@ impl FootprintBuffer {
         }
     }
 
+    /// The bytes a buffer for footprints of up to `max_lines` lines in `patterns` needs (before
+    /// rounding up to whole pages).
+    pub fn bytes_for(max_lines: usize, patterns: &[Pattern]) -> usize {
+        patterns
+            .iter()
+            .map(|&p| region_bytes(p, max_lines))
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The largest footprint, in lines, this buffer holds in `pattern` (0 if it was not sized
     /// for that pattern).
     pub fn max_lines(&self, pattern: Pattern) -> usize {
@@ -123,16 +128,9 @@ impl FootprintBuffer {
         }
     }
 
-    /// Runs `attempts` transactions of `spec` and tallies them.
-    ///
-    /// # Panics
-    /// If `spec.lines` exceeds [`FootprintBuffer::max_lines`] for its pattern.
-    pub fn run(&mut self, rtm: Rtm, spec: &FootprintSpec, attempts: u64) -> Tally {
-        self.run_with(rtm, spec, attempts, |_| false)
-    }
-
-    /// Like [`FootprintBuffer::run`], with any [`Transact`] implementation (the [`Rtm`] token, or
-    /// a scripted stand-in in tests), and stopping early, after the attempt for which `stop`
+    /// Runs `attempts` transactions of `spec` and tallies them, over any [`Transact`]
+    /// implementation (the [`htm::Rtm`] token, the modelled HTM, or a scripted stand-in in tests),
+    /// stopping early, after the attempt for which `stop`
     /// (called with the tally so far after every attempt) returns `true`.
     ///
     /// # Panics

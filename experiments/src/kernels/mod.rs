@@ -7,9 +7,11 @@
 //! - [`footprint`]: transactions that read and/or write a given number of 64-byte lines laid out
 //!   sequentially, randomly, or all in one L1 set (4 KiB stride).
 //! - [`duration`]: transactions that only spin for a given number of TSC cycles.
+//! - [`modelled`]: the modelled HTM as a [`Transact`], so both kinds run over it too.
 
 pub mod duration;
 pub mod footprint;
+pub mod modelled;
 pub mod transact;
 
 pub use transact::Transact;

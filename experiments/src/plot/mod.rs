@@ -171,7 +171,9 @@ fn subtitle(meta: &Meta, conditions: &str) -> String {
 }
 
 fn warning(meta: &Meta) -> Option<String> {
-    meta.is_mock().then(|| MOCK_BANNER.to_string())
+    meta.is_mock()
+        .then(|| MOCK_BANNER.to_string())
+        .or_else(|| report::model_banner(meta))
 }
 
 /// The command that finishes a partial run.
@@ -287,20 +289,15 @@ pub fn capacity_figure(meta: &Meta, rows: &[CapacityRow], state: RunState, dir: 
         })
         .collect();
     let mut references = Vec::new();
-    if let Some(l1) = meta.machine.l1d {
-        let line_bytes = u64::from(l1.line_bytes.max(1));
+    if let Some((lines, ways, size)) = report::l1_reference(meta) {
         references.push(Reference {
-            x: (l1.size_bytes / line_bytes) as f64,
-            label: format!(
-                "L1D {} KiB = {} lines",
-                numfmt::thousands(l1.size_bytes / 1024),
-                numfmt::thousands(l1.size_bytes / line_bytes)
-            ),
+            x: lines as f64,
+            label: format!("{size} = {} lines", numfmt::thousands(lines)),
         });
         if spec.patterns.contains(&Pattern::SameSet) {
             references.push(Reference {
-                x: f64::from(l1.ways),
-                label: format!("L1D ways: {}", l1.ways),
+                x: f64::from(ways),
+                label: format!("L1D ways: {ways}"),
             });
         }
     }
@@ -318,7 +315,8 @@ pub fn capacity_figure(meta: &Meta, rows: &[CapacityRow], state: RunState, dir: 
     );
     Figure {
         title: format!(
-            "RTM capacity: commit probability against transaction footprint{}",
+            "{} capacity: commit probability against transaction footprint{}",
+            report::htm_name(meta),
             note.as_ref().map_or("", |n| n.title_suffix.as_str())
         ),
         subtitle: subtitle(meta, &conditions),
@@ -382,7 +380,8 @@ pub fn duration_figure(meta: &Meta, rows: &[DurationRow], state: RunState, dir: 
     );
     Figure {
         title: format!(
-            "RTM duration: commit probability against transaction length{}",
+            "{} duration: commit probability against transaction length{}",
+            report::htm_name(meta),
             note.as_ref().map_or("", |n| n.title_suffix.as_str())
         ),
         subtitle: subtitle(meta, &conditions),
@@ -431,6 +430,7 @@ mod tests {
             attempts: 10,
             reps: 3,
             seed: 1,
+            model: None,
         }
     }
 
@@ -563,6 +563,7 @@ mod tests {
             attempts: 10,
             reps: 1,
             seed: 1,
+            model: None,
         }));
         let t = |commits| Tally {
             attempts: 10,

@@ -78,10 +78,20 @@ pub fn build(study: &Study) -> Doc {
             "RTM works here: transactions commit on this machine ({}).",
             rtm.source
         )),
-        (Some(false), reason) => verdict.push(format!(
-            "RTM is not usable here: {}. Only the software TMs and the lock were measured.",
-            reason.as_deref().unwrap_or("no reason recorded")
-        )),
+        (Some(false), reason) => {
+            let reason = reason.as_deref().unwrap_or("no reason recorded");
+            verdict.push(match modelled_htm(study) {
+                Some(source) => format!(
+                    "RTM is not usable here: {reason}. The software TMs and the lock were \
+                     measured; every HTM figure below is modelled (model:{source}): a \
+                     prediction for that processor, not a measurement of this machine."
+                ),
+                None => format!(
+                    "RTM is not usable here: {reason}. Only the software TMs and the lock were \
+                     measured."
+                ),
+            })
+        }
         (None, _) => verdict
             .push("Whether RTM works here is not recorded yet: the probe has not run.".to_string()),
     }
@@ -95,13 +105,7 @@ pub fn build(study: &Study) -> Doc {
     if let Some(v) = sharing_verdict(study) {
         verdict.push(v);
     }
-    let modelled = study.stages.iter().any(|s| {
-        s.sweep().is_some_and(|l| match &l.rows {
-            Rows::Workload(r) => r.iter().any(|r| facts::is_modelled(&r.backend)),
-            _ => false,
-        })
-    });
-    if modelled {
+    if modelled_htm_runs(study) {
         verdict.push(
             "Figures of model:* backends are modelled (predicted by a model of a best-effort \
              HTM), not measured on this machine."
@@ -139,6 +143,22 @@ pub fn build(study: &Study) -> Doc {
         machine: machine(study),
         commands,
     }
+}
+
+/// The modelled HTM of the run's capacity or duration stage, if they ran on one.
+fn modelled_htm(study: &Study) -> Option<String> {
+    ["capacity", "duration"]
+        .into_iter()
+        .filter_map(|name| study.stage(name))
+        .find_map(|s| s.stage.model().map(str::to_string))
+}
+
+/// `Modelled (model:X): ` before a sentence about a modelled sweep, else nothing.
+fn modelled_prefix(l: &crate::results::Loaded) -> String {
+    l.meta
+        .spec
+        .model()
+        .map_or(String::new(), |m| format!("Modelled (model:{m}): "))
 }
 
 /// The capacity and duration limits, from the sweeps (else from the probe).
@@ -183,7 +203,21 @@ fn limits_sentence(study: &Study) -> Option<String> {
             s = format!("{s}; and while it lasts {d}");
         }
     }
-    (!s.is_empty()).then(|| format!("{s}."))
+    if s.is_empty() {
+        return None;
+    }
+    Some(match modelled_htm(study) {
+        Some(m) => format!("Modelled (model:{m}), not measured: {}.", lower_first(&s)),
+        None => format!("{s}."),
+    })
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 fn workload_name(s: &StageData) -> String {
@@ -191,7 +225,19 @@ fn workload_name(s: &StageData) -> String {
 }
 
 /// `htm:glibc 2.1× the best STM (tl2)` or, without HTM, `best STM tl2 1.3× the lock`.
+/// The words for one cell. A modelled HTM runs in software here, so its throughput is the
+/// model's own speed, not a prediction: its cell gives the aborts and fallbacks it predicts.
 fn versus_words(v: &Versus) -> Option<String> {
+    if let (Some((h, _)), Some((aborts, fallbacks))) = (&v.htm, v.htm_aborts)
+        && facts::is_modelled(h)
+    {
+        return Some(format!(
+            "{} predicts {} % of attempts aborted and {} % of transactions on the fallback lock",
+            shown(h),
+            numfmt::sig(aborts * 100.0, 2),
+            numfmt::sig(fallbacks * 100.0, 2)
+        ));
+    }
     match (&v.htm, &v.best_stm) {
         (Some((h, _)), Some((b, _))) => Some(format!(
             "{} {} the best STM ({b})",
@@ -236,11 +282,27 @@ fn workload_verdicts(study: &Study) -> Vec<String> {
     }
     if !parts.is_empty() {
         out.push(format!(
-            "Throughput (median transactions per second): {}.",
+            "{}: {}.",
+            if modelled_htm_runs(study) {
+                "On the workloads (medians; a modelled HTM's throughput is the software model's \
+                 own speed, so only its aborts are predictions)"
+            } else {
+                "Throughput (median transactions per second)"
+            },
             parts.join("; ")
         ));
     }
     out
+}
+
+/// Whether a workload stage ran a modelled HTM backend.
+fn modelled_htm_runs(study: &Study) -> bool {
+    study.stages.iter().any(|s| {
+        s.sweep().is_some_and(|l| match &l.rows {
+            Rows::Workload(r) => r.iter().any(|r| facts::is_modelled(&r.backend)),
+            _ => false,
+        })
+    })
 }
 
 /// HTM over the best STM for the smallest and the largest array transactions, and where it
@@ -269,7 +331,11 @@ fn txsize_verdict(study: &Study) -> Option<String> {
         "Array transactions (size = slots read and written per transaction): {}",
         parts.join("; ")
     );
-    for x in c.crossovers() {
+    for x in c
+        .crossovers()
+        .into_iter()
+        .filter(|x| !facts::is_modelled(&x.htm))
+    {
         let t = threads_word(x.threads);
         s.push_str(&match (x.last_faster, x.first_slower) {
             (Some(a), Some(b)) => format!(
@@ -447,14 +513,16 @@ fn capacity_section(l: &crate::results::Loaded) -> (String, Option<Table>) {
             )
         })
         .collect();
-    if let Some(l1) = l.meta.machine.l1d {
+    if let Some((n, ways, size)) = crate::sweep::report::l1_reference(&l.meta) {
         parts.push(format!(
-            "for comparison the L1D holds {} in {} ways",
-            lines(l1.size_bytes / u64::from(l1.line_bytes.max(1))),
-            l1.ways
+            "for comparison the {size} holds {} in {ways} ways",
+            lines(n)
         ));
     }
-    (format!("{}.", capitalize(&parts.join("; "))), Some(table))
+    (
+        format!("{}{}.", modelled_prefix(l), capitalize(&parts.join("; "))),
+        Some(table),
+    )
 }
 
 fn capitalize(s: &str) -> String {
@@ -496,7 +564,8 @@ fn duration_section(l: &crate::results::Loaded) -> (String, Option<Table>) {
     };
     let sentence = match facts::duration(l) {
         Some((h, _)) => format!(
-            "A transaction that spins inside commits at least half the time when it lasts {}.",
+            "{}A transaction that spins inside commits at least half the time when it lasts {}.",
+            modelled_prefix(l),
             h.words(&us)
         ),
         None => String::new(),
@@ -569,13 +638,19 @@ fn workload_section(
             if let Some(w) = versus_words(&v) {
                 sentence.push_str(&format!("; {w}"));
             }
-            if let (Some((h, _)), Some(r)) = (&v.htm, v.htm_over_lock()) {
+            if let (Some((h, _)), Some(r)) = (&v.htm, v.htm_over_lock())
+                && !facts::is_modelled(h)
+            {
                 sentence.push_str(&format!(" and {} the lock ({})", times(r), shown(h)));
             }
         }
     }
     if s.stage.kind == StageKind::Txsize {
-        for x in c.crossovers() {
+        for x in c
+            .crossovers()
+            .into_iter()
+            .filter(|x| !facts::is_modelled(&x.htm))
+        {
             let t = threads_word(x.threads);
             sentence.push_str(&match (x.last_faster, x.first_slower) {
                 (Some(a), Some(b)) => {

@@ -144,6 +144,8 @@ pub struct Versus {
     pub best_stm: Option<(String, f64)>,
     /// The lock's median throughput.
     pub lock: Option<f64>,
+    /// The HTM backend's median abort rate and fallback share (fractions).
+    pub htm_aborts: Option<(f64, f64)>,
 }
 
 impl Versus {
@@ -169,11 +171,15 @@ fn ratio(a: f64, b: f64) -> Option<f64> {
 
 /// The cell `threads` x `size` of a comparison; the first HTM backend is the one compared.
 pub fn versus(c: &Comparison, threads: u32, size: Option<u64>) -> Versus {
-    let htm = c.backends.iter().filter(|b| is_htm(b)).find_map(|b| {
-        c.get(b, threads, size)
-            .map(|p| (b.clone(), p.throughput.median))
-    });
+    let htm_point = c
+        .backends
+        .iter()
+        .filter(|b| is_htm(b))
+        .find_map(|b| c.get(b, threads, size).map(|p| (b, p)));
+    let htm = htm_point.map(|(b, p)| (b.clone(), p.throughput.median));
+    let htm_aborts = htm_point.map(|(_, p)| (p.abort_rate.median, p.fallback_share.median));
     Versus {
+        htm_aborts,
         threads,
         size,
         htm,

@@ -113,11 +113,18 @@ fn workload_rows(spec: &ScalingSpec, tp: Throughput<'_>) -> Vec<WorkloadRow> {
 
 /// Builds a complete run folder under a fresh temporary directory, with or without RTM.
 fn fixture(name: &str, rtm: bool) -> PathBuf {
+    fixture_with(name, rtm, None)
+}
+
+/// The same, with `model` standing in for RTM (as `tmlab run` plans it where RTM is unusable):
+/// capacity and duration on the model, `model:<model>@glibc` in place of `htm:glibc`, every
+/// other row as [`fixture`]'s.
+fn fixture_with(name: &str, rtm: bool, model: Option<&str>) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("tmlab-report-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let budget = Budget::of(BudgetName::Tiny);
-    let stages = stages::plan(&budget, 2);
+    let stages = stages::plan(&budget, 2, model);
     let mut manifest = Manifest {
         format: crate::run::manifest::FORMAT,
         budget: BudgetName::Tiny,
@@ -147,7 +154,22 @@ fn fixture(name: &str, rtm: bool) -> PathBuf {
     let pdir = dir.join("probe").join("20261204T000000Z-probe-testhost");
     std::fs::create_dir_all(&pdir).unwrap();
     std::fs::write(pdir.join("probe.json"), probe.to_string()).unwrap();
-    if rtm {
+    let hardware = match (model, rtm) {
+        (Some(_), _) => Hardware::Model,
+        (None, true) => Hardware::Rtm,
+        (None, false) => Hardware::Software,
+    };
+    let with_model = |mut meta: Meta| {
+        if let Some(source) = model {
+            let config = crate::backends::ModelSpec::parse(source).unwrap().config;
+            meta.models.insert(
+                format!("model:{source}"),
+                config.params().into_iter().collect(),
+            );
+        }
+        meta
+    };
+    if rtm || model.is_some() {
         let cap = CapacitySpec {
             ops: vec![Op::Read, Op::Write],
             patterns: vec![Pattern::Seq],
@@ -156,6 +178,7 @@ fn fixture(name: &str, rtm: bool) -> PathBuf {
             attempts: 10,
             reps: 1,
             seed: 1,
+            model: model.map(str::to_string),
         };
         let mut rows = Vec::new();
         for (op, commits) in [(Op::Read, [10, 10, 9, 2]), (Op::Write, [9, 1, 0, 0])] {
@@ -174,7 +197,7 @@ fn fixture(name: &str, rtm: bool) -> PathBuf {
         sweep_folder(
             &dir,
             "capacity",
-            &meta(SweepSpec::Capacity(cap), Hardware::Rtm, &m, vec![]),
+            &with_model(meta(SweepSpec::Capacity(cap), hardware, &m, vec![])),
             &rows,
         );
         let dur = DurationSpec {
@@ -182,6 +205,7 @@ fn fixture(name: &str, rtm: bool) -> PathBuf {
             attempts: 10,
             reps: 1,
             seed: 1,
+            model: model.map(str::to_string),
         };
         let rows = vec![
             DurationRow::new(1000, m.tsc_hz, 0, 1, &tally(10, 9)),
@@ -190,7 +214,7 @@ fn fixture(name: &str, rtm: bool) -> PathBuf {
         sweep_folder(
             &dir,
             "duration",
-            &meta(SweepSpec::Duration(dur), Hardware::Rtm, &m, vec![]),
+            &with_model(meta(SweepSpec::Duration(dur), hardware, &m, vec![])),
             &rows,
         );
     } else {
@@ -203,7 +227,7 @@ fn fixture(name: &str, rtm: bool) -> PathBuf {
     }
     for stage in stages
         .iter()
-        .filter(|s| s.kind != StageKind::Probe && !s.needs_rtm())
+        .filter(|s| matches!(s.kind, StageKind::Threads | StageKind::Txsize))
     {
         let spec = scaling_spec(stage, &dir);
         let name = stage.name.as_str();
@@ -211,6 +235,12 @@ fn fixture(name: &str, rtm: bool) -> PathBuf {
             if b == "htm:glibc" && !rtm {
                 return None;
             }
+            // The modelled HTM gets the hardware's figures.
+            let b = if b.starts_with("model:") {
+                "htm:glibc"
+            } else {
+                b
+            };
             let v = match (name, b, t, size) {
                 ("threads-bank", b, 1, _) => [80.0, 100.0, 90.0, 50.0, 300.0][idx(b)],
                 ("threads-bank", b, _, _) => [200.0, 150.0, 120.0, 60.0, 500.0][idx(b)],
@@ -228,7 +258,7 @@ fn fixture(name: &str, rtm: bool) -> PathBuf {
             };
             Some(v)
         };
-        let skipped = if rtm {
+        let skipped = if rtm || model.is_some() {
             vec![]
         } else {
             vec![Skipped {
@@ -238,17 +268,18 @@ fn fixture(name: &str, rtm: bool) -> PathBuf {
             }]
         };
         let rows = workload_rows(&spec, &tp);
-        let hw = if rtm {
-            Hardware::Rtm
-        } else {
-            Hardware::Software
-        };
+        let hw = hardware;
         let kind = if stage.kind == StageKind::Txsize {
             SweepSpec::Txsize(spec)
         } else {
             SweepSpec::Threads(spec)
         };
-        sweep_folder(&dir, &stage.name, &meta(kind, hw, &m, skipped), &rows);
+        sweep_folder(
+            &dir,
+            &stage.name,
+            &with_model(meta(kind, hw, &m, skipped)),
+            &rows,
+        );
     }
     manifest.write(&dir).unwrap();
     dir
@@ -380,9 +411,19 @@ fn modelled_backends_are_labelled_and_partial_runs_say_so() {
         files: None,
     });
     let d = doc::build(&study);
+    // A model runs in software: its throughput is no prediction, its aborts are.
     has(
         &d.verdict,
-        "bank: model:skylake (modelled) 3.0× the best STM (norec)",
+        "bank: model:skylake (modelled) predicts 1.9 % of attempts aborted and 0 % of \
+         transactions on the fallback lock at 1 thread",
+    );
+    has(&d.verdict, "only its aborts are predictions");
+    assert!(
+        d.verdict
+            .iter()
+            .all(|l| !l.contains("model:skylake (modelled) 3.0×")),
+        "{:?}",
+        d.verdict
     );
     has(&d.verdict, "model:* backends are modelled");
     has(
@@ -397,6 +438,64 @@ fn modelled_backends_are_labelled_and_partial_runs_say_so() {
             .header
             .contains(&"model:skylake (modelled) tx/s".to_string())
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn where_rtm_is_unusable_the_model_stands_in_and_every_figure_says_so() {
+    let dir = fixture_with("modelled", false, Some("skylake"));
+    let study = Study::load(&dir).unwrap();
+    let d = doc::build(&study);
+    let v = &d.verdict;
+    assert!(
+        v[0].starts_with(&format!("RTM is not usable here: {NO_RTM}.")),
+        "{v:?}"
+    );
+    has(v, "every HTM figure below is modelled (model:skylake)");
+    has(
+        v,
+        "Modelled (model:skylake), not measured: a transaction commits at least half the time \
+         with these footprints: read seq up to 4,096 lines",
+    );
+    has(
+        v,
+        "bank: model:skylake@glibc (modelled) predicts 1.9 % of attempts aborted",
+    );
+    assert!(
+        v.iter().all(|l| !l.contains("beats the best STM")),
+        "no crossover of a model's throughput: {v:?}"
+    );
+    has(v, "model:* backends are modelled");
+    let section = |id: &str| d.sections.iter().find(|s| s.id == id).unwrap();
+    let cap = section("capacity");
+    assert!(
+        cap.title.contains("modelled HTM, model:skylake"),
+        "{}",
+        cap.title
+    );
+    assert!(
+        cap.sentence
+            .starts_with("Modelled (model:skylake): Write seq commits")
+            || cap
+                .sentence
+                .starts_with("Modelled (model:skylake): Read seq commits"),
+        "{}",
+        cap.sentence
+    );
+    assert!(
+        cap.sentence
+            .contains("the modelled L1D 32 KiB holds 512 lines in 8 ways"),
+        "{}",
+        cap.sentence
+    );
+    let dur = section("duration");
+    assert!(
+        dur.sentence
+            .starts_with("Modelled (model:skylake): A transaction"),
+        "{}",
+        dur.sentence
+    );
+    assert!(study.manifest.skipped.is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

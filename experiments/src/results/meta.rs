@@ -169,6 +169,24 @@ pub(crate) mod tests {
                      "command": ["tmlab", "sweep", "capacity"]}
     }"#;
 
+    /// A finished run of `spec` on the machine of [`MACHINE_JSON`].
+    pub(crate) fn meta_with(spec: SweepSpec) -> Meta {
+        Meta {
+            format: FORMAT,
+            hardware: Hardware::Rtm,
+            spec,
+            machine: serde_json::from_str(MACHINE_JSON).unwrap(),
+            pinned_core: None,
+            started: "2026-11-22T00:00:00Z".into(),
+            ended: None,
+            status: Status::Complete,
+            resumes: vec![],
+            skipped: vec![],
+            oversubscribed: false,
+            models: Default::default(),
+        }
+    }
+
     #[test]
     fn meta_round_trips_and_rejects_garbage() {
         let dir = std::env::temp_dir().join(format!("tmlab-meta-{}", std::process::id()));
@@ -185,6 +203,7 @@ pub(crate) mod tests {
                 attempts: 10,
                 reps: 2,
                 seed: 5,
+                model: None,
             }),
             machine: serde_json::from_str(MACHINE_JSON).unwrap(),
             pinned_core: Some(3),

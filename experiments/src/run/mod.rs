@@ -50,10 +50,38 @@ pub struct RunArgs {
     /// stages not yet run, with the budget recorded in its run.json.
     #[arg(long, value_name = "DIR")]
     pub resume: Option<PathBuf>,
+    /// Where RTM is unusable, the modelled HTM whose predictions stand in for it: a preset
+    /// (haswell, skylake, icelake, sapphire-rapids), `file=PATH.toml`, `probe=DIR`, or `none`
+    /// for no modelled stages [default: skylake]. Every modelled figure says so.
+    #[arg(long, value_name = "MODEL", value_parser = model_choice, conflicts_with = "resume")]
+    pub model: Option<ModelChoice>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub results: ResultsDirArg,
 }
+
+/// `--model`: a modelled HTM's source, or none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModelChoice {
+    /// No modelled stages.
+    None,
+    /// The source after `model:` (checked when parsed).
+    Source(String),
+}
+
+/// Parses `--model`, reading and checking the model's configuration now.
+fn model_choice(s: &str) -> Result<ModelChoice, String> {
+    let s = s.trim();
+    if s == "none" {
+        return Ok(ModelChoice::None);
+    }
+    let source = s.strip_prefix("model:").unwrap_or(s);
+    crate::backends::ModelSpec::parse(source)?;
+    Ok(ModelChoice::Source(source.to_string()))
+}
+
+/// The model a run uses when RTM is unusable and `--model` is not given.
+pub const DEFAULT_MODEL: &str = "skylake";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -65,8 +93,10 @@ Examples:
 Stages: probe; capacity (read and write, seq and same-set, refined); duration; thread sweeps of
 bank, counter, false-sharing (packed, and padded as its control) and ll on tl2, norec, lsa, lock
 and htm:glibc; a transaction-size sweep of array at 1 thread and at all cores. Without usable
-RTM the capacity and duration stages are skipped and the htm:glibc points are not run, each with
-the reason.
+RTM, the report's first line says why, and the modelled HTM (--model, default skylake) stands in
+for it: capacity and duration run on the model and the workloads run model:skylake@glibc in place
+of htm:glibc, every such figure labelled modelled. With --model none those stages are skipped
+and the htm:glibc points are not run, each with the reason.
 
 Exit status: 0 complete; 1 a stage failed (the report is still written); 2 bad options; 130
 (SIGINT) or 143 (SIGTERM) when stopped (resume with --resume DIR).";
@@ -129,6 +159,17 @@ pub fn run(args: RunArgs) -> Result<()> {
                 BudgetName::Default
             };
             let budget = Budget::of(name);
+            // Where RTM is unusable, the model stands in for it (decided once: the plan is
+            // recorded in run.json, so a resume on another machine runs the same study).
+            let model = match (htm::Rtm::detect(), &args.model) {
+                (Ok(_), Some(ModelChoice::Source(_))) => {
+                    eprintln!("note: RTM is usable here, so --model is not used");
+                    None
+                }
+                (Ok(_), _) | (Err(_), Some(ModelChoice::None)) => None,
+                (Err(_), Some(ModelChoice::Source(source))) => Some(source.clone()),
+                (Err(_), None) => Some(DEFAULT_MODEL.to_string()),
+            };
             // Before any stage pins a thread: the cores this process may use.
             let cores = workloads::runner::available_cores().len().max(1) as u64;
             let host = crate::machine::hostname();
@@ -139,7 +180,7 @@ pub fn run(args: RunArgs) -> Result<()> {
                 budget_description: budget.describe(),
                 host,
                 cores,
-                stages: stages::plan(&budget, cores),
+                stages: stages::plan(&budget, cores, model.as_deref()),
                 skipped: Vec::new(),
                 sessions: Vec::new(),
             };

@@ -44,10 +44,16 @@ pub struct Stage {
 }
 
 impl Stage {
-    /// Whether the stage needs usable RTM (the capacity and duration sweeps refuse to run
-    /// without it).
+    /// Whether the stage needs usable RTM: the capacity and duration sweeps, unless they run
+    /// on the modelled HTM (`--backend model:...`).
     pub fn needs_rtm(&self) -> bool {
-        matches!(self.kind, StageKind::Capacity | StageKind::Duration)
+        matches!(self.kind, StageKind::Capacity | StageKind::Duration) && self.model().is_none()
+    }
+
+    /// The modelled HTM a capacity or duration stage runs on (`model:<source>`), if any.
+    pub fn model(&self) -> Option<&str> {
+        let at = self.args.iter().position(|a| a == "--backend")?;
+        self.args.get(at + 1)?.strip_prefix("model:")
     }
 
     /// `RUN/NAME`.
@@ -74,8 +80,20 @@ impl Stage {
 /// The HTM backend and its competitors in every workload stage.
 pub const BACKENDS: &str = "tl2,norec,lsa,lock,htm:glibc";
 
-/// The stages of a run with `budget` on a machine with `cores` usable cores, in order.
-pub fn plan(budget: &Budget, cores: u64) -> Vec<Stage> {
+/// The retry policy of the HTM in every workload stage, on RTM and on the model alike.
+const POLICY: &str = "glibc";
+
+/// The stages of a run with `budget` on a machine with `cores` usable cores, in order. With
+/// `model` (a modelled HTM's source, for machines where RTM is unusable), the capacity and
+/// duration stages run on that model and the workload stages run `model:<source>@glibc` in place
+/// of `htm:glibc`: every such figure is a prediction, and says so. The modelled duration stage
+/// makes a third of the attempts: a modelled attempt always spins its whole length (the model
+/// sees its interrupt only at the commit), where a real one stops at the interrupt.
+pub fn plan(budget: &Budget, cores: u64, model: Option<&str>) -> Vec<Stage> {
+    let backends = match model {
+        Some(source) => BACKENDS.replace("htm:glibc", &format!("model:{source}@{POLICY}")),
+        None => BACKENDS.to_string(),
+    };
     let s = |v: &[&str]| -> Vec<String> { v.iter().map(|x| x.to_string()).collect() };
     let threads = budget
         .threads(cores)
@@ -88,7 +106,7 @@ pub fn plan(budget: &Budget, cores: u64) -> Vec<Stage> {
         args.extend(s(&["--workload"]));
         args.push(extra[0].to_string());
         args.extend(s(&extra[1..]));
-        args.extend(s(&["--backends", BACKENDS]));
+        args.extend(s(&["--backends", &backends]));
         if sizes {
             args.extend(s(&["--sizes", budget.txsize_sizes, "--threads"]));
             args.push(if cores > 1 {
@@ -112,11 +130,15 @@ pub fn plan(budget: &Budget, cores: u64) -> Vec<Stage> {
             args,
         }
     };
+    let duration_attempts = match model {
+        Some(_) => budget.duration_attempts.div_ceil(3),
+        None => budget.duration_attempts,
+    };
     let mut duration = s(&[
         "sweep",
         "duration",
         "--attempts",
-        &budget.duration_attempts.to_string(),
+        &duration_attempts.to_string(),
         "--reps",
         &budget.duration_reps.to_string(),
         "--steps-per-octave",
@@ -124,6 +146,33 @@ pub fn plan(budget: &Budget, cores: u64) -> Vec<Stage> {
     ]);
     if let Some(max) = budget.duration_max_cycles {
         duration.extend(s(&["--max-cycles", &max.to_string()]));
+    }
+    let mut capacity = s(&[
+        "sweep",
+        "capacity",
+        "--op",
+        "read,write",
+        "--pattern",
+        "seq,same-set",
+        "--refine",
+        "--max-lines",
+        &budget.capacity_max_lines.to_string(),
+        "--attempts",
+        &budget.capacity_attempts.to_string(),
+        "--reps",
+        &budget.capacity_reps.to_string(),
+    ]);
+    let (mut capacity_title, mut duration_title) = (
+        "Capacity: commit probability against footprint".to_string(),
+        "Duration: commit probability against transaction length".to_string(),
+    );
+    if let Some(source) = model {
+        for args in [&mut capacity, &mut duration] {
+            args.extend(s(&["--backend", &format!("model:{source}")]));
+        }
+        for title in [&mut capacity_title, &mut duration_title] {
+            title.push_str(&format!(" (modelled HTM, model:{source})"));
+        }
     }
     vec![
         Stage {
@@ -144,27 +193,13 @@ pub fn plan(budget: &Budget, cores: u64) -> Vec<Stage> {
         },
         Stage {
             name: "capacity".into(),
-            title: "Capacity: commit probability against footprint".into(),
+            title: capacity_title,
             kind: StageKind::Capacity,
-            args: s(&[
-                "sweep",
-                "capacity",
-                "--op",
-                "read,write",
-                "--pattern",
-                "seq,same-set",
-                "--refine",
-                "--max-lines",
-                &budget.capacity_max_lines.to_string(),
-                "--attempts",
-                &budget.capacity_attempts.to_string(),
-                "--reps",
-                &budget.capacity_reps.to_string(),
-            ]),
+            args: capacity,
         },
         Stage {
             name: "duration".into(),
-            title: "Duration: commit probability against transaction length".into(),
+            title: duration_title,
             kind: StageKind::Duration,
             args: duration,
         },
@@ -257,20 +292,51 @@ mod tests {
             BudgetName::Tiny,
         ] {
             for cores in [1, 2, 8] {
-                for stage in plan(&Budget::of(name), cores) {
-                    let argv = stage.argv(Path::new("/tmp/r"), None);
-                    crate::run::parse_stage(&argv)
-                        .unwrap_or_else(|e| panic!("{}: {argv:?}: {e}", stage.name));
+                for model in [None, Some("skylake")] {
+                    for stage in plan(&Budget::of(name), cores, model) {
+                        let argv = stage.argv(Path::new("/tmp/r"), None);
+                        crate::run::parse_stage(&argv)
+                            .unwrap_or_else(|e| panic!("{}: {argv:?}: {e}", stage.name));
+                    }
                 }
             }
         }
-        let stages = plan(&Budget::of(BudgetName::Quick), 2);
+        let stages = plan(&Budget::of(BudgetName::Quick), 2, None);
         let tx = stages.iter().find(|s| s.name == "txsize-array").unwrap();
         let at = tx.args.iter().position(|a| a == "--threads").unwrap();
         assert_eq!(tx.args[at + 1], "1,2");
-        let one = plan(&Budget::of(BudgetName::Quick), 1);
+        let one = plan(&Budget::of(BudgetName::Quick), 1, None);
         let tx = one.iter().find(|s| s.name == "txsize-array").unwrap();
         let at = tx.args.iter().position(|a| a == "--threads").unwrap();
         assert_eq!(tx.args[at + 1], "1");
+    }
+
+    #[test]
+    fn without_rtm_the_plan_runs_the_model_in_place_of_the_hardware() {
+        let budget = Budget::of(BudgetName::Quick);
+        for stage in plan(&budget, 2, Some("skylake")) {
+            let backends = stage.args.iter().position(|a| a == "--backends");
+            match stage.kind {
+                StageKind::Capacity | StageKind::Duration => {
+                    assert_eq!(stage.model(), Some("skylake"), "{}", stage.name);
+                    assert!(!stage.needs_rtm() && stage.title.contains("modelled"));
+                }
+                StageKind::Threads | StageKind::Txsize => {
+                    let list = &stage.args[backends.unwrap() + 1];
+                    assert_eq!(
+                        list, "tl2,norec,lsa,lock,model:skylake@glibc",
+                        "{}",
+                        stage.name
+                    );
+                }
+                StageKind::Probe => assert!(stage.model().is_none()),
+            }
+        }
+        let hw = plan(&budget, 2, None);
+        assert!(
+            hw.iter()
+                .all(|s| s.model().is_none() && !s.title.contains("modelled"))
+        );
+        assert_eq!(hw.iter().filter(|s| s.needs_rtm()).count(), 2);
     }
 }

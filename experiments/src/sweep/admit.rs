@@ -175,6 +175,7 @@ mod tests {
             attempts: 10,
             reps: 2,
             seed: 7,
+            model: None,
         };
         let ok = CapacityRow::new(Op::Write, Pattern::Seq, 4, Warmth::Warm, 1, 7, &tally());
         assert_eq!(
@@ -246,6 +247,7 @@ mod tests {
             attempts: 10,
             reps: 1,
             seed: 1,
+            model: None,
         };
         let ok = DurationRow::new(141, m.tsc_hz, 0, 1, &tally());
         assert_eq!(spec.admit(&ok, &m).unwrap(), "141 cycles rep 0");

@@ -76,6 +76,41 @@ Examples:
 Exit status: 0 complete; 1 failed (or complete but the charts could not be written); 2 bad
 options; 130 stopped by SIGINT, 143 by SIGTERM (resumable with --resume).";
 
+/// `--backend` of the hardware sweeps: which HTM runs the kernels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HtmSource {
+    /// This CPU's RTM.
+    Rtm,
+    /// The modelled HTM, with its source as written after `model:` (checked when parsed).
+    Model(String),
+}
+
+impl HtmSource {
+    /// The model source a spec records: `None` for RTM.
+    pub fn model(&self) -> Option<String> {
+        match self {
+            HtmSource::Rtm => None,
+            HtmSource::Model(source) => Some(source.clone()),
+        }
+    }
+}
+
+/// Parses `--backend`: `rtm` or `model:<source>`, the source read and checked now.
+fn htm_source(s: &str) -> Result<HtmSource, String> {
+    let s = s.trim();
+    if s == "rtm" {
+        return Ok(HtmSource::Rtm);
+    }
+    let Some(source) = s.strip_prefix("model:") else {
+        return Err(format!(
+            "`{s}`: expected `rtm` or `model:<preset>` (haswell, skylake, icelake, \
+             sapphire-rapids), `model:file=PATH.toml` or `model:probe=DIR`"
+        ));
+    };
+    crate::backends::ModelSpec::parse(source)?;
+    Ok(HtmSource::Model(source.to_string()))
+}
+
 /// Options shared by every sweep.
 #[derive(Args, Debug, Clone)]
 pub struct CommonArgs {
@@ -103,6 +138,12 @@ pub struct CommonArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub plots: PlotsDirArg,
+    /// What runs the transactions: `rtm` (this CPU's RTM) [default], or a modelled HTM,
+    /// `model:<preset>` (haswell, skylake, icelake, sapphire-rapids), `model:file=PATH.toml` or
+    /// `model:probe=DIR` (a `tmlab probe` folder). A modelled run's folder, data and charts say
+    /// "model"; it runs on any machine.
+    #[arg(long, value_name = "HTM", value_parser = htm_source, conflicts_with = "mock_hardware")]
+    pub backend: Option<HtmSource>,
     /// Tests only: replace RTM by a deterministic model. The run is marked MOCK everywhere.
     #[arg(long, hide = true)]
     pub mock_hardware: bool,

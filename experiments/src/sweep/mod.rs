@@ -26,15 +26,18 @@ pub mod spec;
 pub use args::SweepArgs;
 
 use crate::dirs::Dirs;
+use crate::kernels::footprint::FootprintBuffer;
+use crate::kernels::modelled::ModelMachine;
 use crate::machine::Machine;
 use crate::progress::Progress;
+use crate::results::Hardware as Source;
 use crate::results::rows::Record;
 use crate::results::validate::RowSpec;
 use crate::results::{Meta, RunFolder, Status};
 use crate::usage::usage;
 use anyhow::{Context, Result, anyhow, bail};
 use args::{CommonArgs, SweepKind};
-use hardware::{Hardware, RtmHardware};
+use hardware::{Hardware, Kernels};
 use mock::MockHardware;
 use runner::Outcome;
 use spec::{CapacitySpec, Cycles, DurationSpec, Sizes, SweepSpec};
@@ -96,8 +99,6 @@ pub fn run(args: SweepArgs) -> Result<()> {
         let hw = MockHardware::new(spec.seed(), delay);
         execute(hw, &spec, &common, &dirs)
     } else {
-        let rtm =
-            htm::Rtm::detect().map_err(|e| anyhow!("sweep {}: RTM unusable: {e}", spec.kind()))?;
         // Size the buffer for the patterns this run uses only: same-set needs 4 KiB per line.
         let (max_lines, patterns) = match &spec {
             SweepSpec::Capacity(s) => (usize::try_from(s.max_lines())?, s.patterns.clone()),
@@ -106,8 +107,20 @@ pub fn run(args: SweepArgs) -> Result<()> {
                 unreachable!("workload sweeps are run by scaling::run")
             }
         };
+        if let Some(source) = spec.model() {
+            let model = crate::backends::ModelSpec::parse(source)
+                .map_err(|e| usage(format!("--backend model:{source}: {e}")))?;
+            let bytes = FootprintBuffer::bytes_for(max_lines, &patterns);
+            let machine = ModelMachine::new(model.config, bytes)
+                .map_err(|e| usage(format!("--backend model:{source}: {e}")))?;
+            let cpu = machine.cpu();
+            let hw = Kernels::new(cpu.tx(), Source::Model, max_lines, patterns, spec.seed());
+            return execute(hw, &spec, &common, &dirs);
+        }
+        let rtm =
+            htm::Rtm::detect().map_err(|e| anyhow!("sweep {}: RTM unusable: {e}", spec.kind()))?;
         execute(
-            RtmHardware::new(rtm, max_lines, patterns, spec.seed()),
+            Kernels::rtm(rtm, max_lines, patterns, spec.seed()),
             &spec,
             &common,
             &dirs,

@@ -242,6 +242,7 @@ mod tests {
             attempts: 40,
             reps: 3,
             seed: 9,
+            model: None,
         }
     }
 
@@ -384,6 +385,7 @@ mod tests {
             attempts: 30,
             reps: 2,
             seed: 3,
+            model: None,
         };
         let rows = finish_duration(&spec, &mut Step { threshold: 1000 }, vec![]);
         let mut cycles: Vec<u64> = rows.iter().map(|r| r.cycles).collect();
@@ -444,5 +446,50 @@ mod tests {
 
     fn test_machine() -> crate::machine::Machine {
         serde_json::from_str(crate::results::meta::tests::MACHINE_JSON).unwrap()
+    }
+
+    /// The acceptance check, for every preset: a refined write sweep over the modelled
+    /// HTM (its default interrupts included) finds the sequential cliff at exactly the modelled
+    /// L1D's line count and the same-set cliff at its way count.
+    #[test]
+    fn refined_sweeps_find_every_presets_cliffs_exactly() {
+        use crate::kernels::footprint::FootprintBuffer;
+        use crate::kernels::modelled::ModelMachine;
+        use crate::results::Hardware as Source;
+        use crate::sweep::hardware::Kernels;
+        use crate::sweep::report::capacity_curves;
+        for preset in model::Preset::ALL {
+            let spec = CapacitySpec {
+                ops: vec![Op::Write],
+                attempts: 20,
+                reps: 1,
+                model: Some(preset.name().into()),
+                ..capacity_spec(Sizes::Refine { max_lines: 1024 })
+            };
+            let config = model::ModelConfig::preset(preset, crate::backends::tsc_hz());
+            let (lines, ways) = (config.l1_lines(), u64::from(config.l1_ways));
+            let patterns = spec.patterns.clone();
+            let machine =
+                ModelMachine::new(config, FootprintBuffer::bytes_for(1024, &patterns)).unwrap();
+            let cpu = machine.cpu();
+            let mut hw = Kernels::new(cpu.tx(), Source::Model, 1024, patterns, spec.seed);
+            let rows = finish_capacity(&spec, &mut hw, vec![]);
+            let meta = crate::results::meta::tests::meta_with(SweepSpec::Capacity(spec));
+            let cliffs: Vec<(String, Option<u64>, Option<u64>)> = capacity_curves(&meta, &rows)
+                .into_iter()
+                .map(|(label, c)| {
+                    let c = c.crossing();
+                    (label, c.last_ok.map(|s| s.x), c.first_fail.map(|s| s.x))
+                })
+                .collect();
+            assert_eq!(
+                cliffs,
+                [
+                    ("write seq".to_string(), Some(lines), Some(lines + 1)),
+                    ("write same-set".to_string(), Some(ways), Some(ways + 1)),
+                ],
+                "{preset:?}"
+            );
+        }
     }
 }

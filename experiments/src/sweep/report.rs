@@ -43,9 +43,49 @@ pub fn name<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
+/// The banner of a capacity or duration run whose kernels ran on the modelled HTM.
+pub fn model_banner(meta: &Meta) -> Option<String> {
+    meta.spec.model().map(|source| {
+        format!("MODELLED HTM (model:{source}) - a model's prediction, not this machine's RTM")
+    })
+}
+
+/// What ran the transactions, for titles: `RTM` or `Modelled HTM (model:haswell)`.
+pub fn htm_name(meta: &Meta) -> String {
+    match meta.spec.model() {
+        Some(source) => format!("Modelled HTM (model:{source})"),
+        None => "RTM".into(),
+    }
+}
+
+/// The L1D the footprints met: the modelled one (from `meta.json`'s model parameters) for a
+/// modelled run, else this machine's. `(lines, ways, label of the size)`.
+pub fn l1_reference(meta: &Meta) -> Option<(u64, u32, String)> {
+    if let Some(source) = meta.spec.model() {
+        let params = meta.models.get(&format!("model:{source}"))?;
+        let get = |k: &str| params.get(k).and_then(|v| v.parse::<u64>().ok());
+        let (lines, ways) = (get("l1_lines")?, get("l1_ways")?);
+        return Some((
+            lines,
+            u32::try_from(ways).ok()?,
+            format!("modelled L1D {} KiB", lines * 64 / 1024),
+        ));
+    }
+    let l1 = meta.machine.l1d?;
+    let line_bytes = u64::from(l1.line_bytes.max(1));
+    Some((
+        l1.size_bytes / line_bytes,
+        l1.ways,
+        format!("L1D {} KiB", l1.size_bytes / 1024),
+    ))
+}
+
 fn header(meta: &Meta, out: &mut String) {
     if meta.is_mock() {
         let _ = writeln!(out, "*** {MOCK_BANNER} ***");
+    }
+    if let Some(banner) = model_banner(meta) {
+        let _ = writeln!(out, "*** {banner} ***");
     }
 }
 
@@ -78,7 +118,11 @@ pub fn capacity_table(meta: &Meta, rows: &[CapacityRow]) -> String {
         });
         let _ = writeln!(out, "{label:<16} {:>24} {:>8} {fail:>22}", ok.0, ok.1);
     }
-    if let Some(l1) = meta.machine.l1d {
+    if meta.spec.model().is_some() {
+        if let Some((lines, ways, size)) = l1_reference(meta) {
+            let _ = writeln!(out, "for comparison, {size} = {lines} lines, {ways}-way");
+        }
+    } else if let Some(l1) = meta.machine.l1d {
         let _ = writeln!(
             out,
             "for comparison, L1D (sysfs): {} KiB = {} lines, {}-way, {} sets",

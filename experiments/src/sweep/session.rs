@@ -285,6 +285,14 @@ fn model_params(
     spec: &SweepSpec,
 ) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>> {
     let mut out = std::collections::BTreeMap::new();
+    if let Some(source) = spec.model()
+        && let Ok(model) = crate::backends::ModelSpec::parse(source)
+    {
+        out.insert(
+            format!("model:{source}"),
+            model.config.params().into_iter().collect(),
+        );
+    }
     if let Some(s) = spec.scaling() {
         for b in &s.backends {
             if let crate::backends::Kind::Model { model, .. } = &b.kind {

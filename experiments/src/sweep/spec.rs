@@ -50,6 +50,10 @@ pub struct CapacitySpec {
     pub reps: u32,
     /// Seed of the random pattern.
     pub seed: u64,
+    /// The modelled HTM that ran the kernels (its source, as after `model:`), or `None` for
+    /// this CPU's RTM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 /// The footprints of a capacity sweep.
@@ -76,6 +80,10 @@ pub struct DurationSpec {
     pub reps: u32,
     /// The run seed (recorded; the duration kernel draws no random numbers).
     pub seed: u64,
+    /// The modelled HTM that ran the kernels, or `None` for this CPU's RTM (as in
+    /// [`CapacitySpec::model`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 /// The durations of a duration sweep.
@@ -132,6 +140,7 @@ impl CapacitySpec {
             attempts: DEFAULT_ATTEMPTS,
             reps: DEFAULT_REPS,
             seed: DEFAULT_SEED,
+            model: None,
         }
     }
 
@@ -163,6 +172,10 @@ impl CapacitySpec {
             attempts: a.common.attempts.unwrap_or(base.attempts),
             reps: a.common.reps.unwrap_or(base.reps),
             seed: a.seed.unwrap_or(base.seed),
+            model: match &a.common.backend {
+                Some(b) => b.model(),
+                None => base.model.clone(),
+            },
         };
         spec.validate()?;
         Ok(spec)
@@ -281,6 +294,7 @@ impl DurationSpec {
             attempts: DEFAULT_ATTEMPTS,
             reps: DEFAULT_REPS,
             seed: DEFAULT_SEED,
+            model: None,
         }
     }
 
@@ -317,6 +331,10 @@ impl DurationSpec {
             attempts: a.common.attempts.unwrap_or(base.attempts),
             reps: a.common.reps.unwrap_or(base.reps),
             seed: a.seed.unwrap_or(base.seed),
+            model: match &a.common.backend {
+                Some(b) => b.model(),
+                None => base.model.clone(),
+            },
         };
         spec.validate()?;
         Ok(spec)
@@ -417,6 +435,16 @@ impl SweepSpec {
         }
     }
 
+    /// The modelled HTM source of a capacity or duration sweep (`None`: RTM, or a workload
+    /// sweep, whose backends name their models).
+    pub fn model(&self) -> Option<&str> {
+        match self {
+            SweepSpec::Capacity(s) => s.model.as_deref(),
+            SweepSpec::Duration(s) => s.model.as_deref(),
+            SweepSpec::Threads(_) | SweepSpec::Txsize(_) => None,
+        }
+    }
+
     /// The parameters in which `self` and `other` differ, as `name: this vs. that` lines.
     pub fn differences(&self, other: &SweepSpec) -> Vec<String> {
         let (a, b) = (
@@ -468,6 +496,7 @@ mod tests {
             attempts: 10,
             reps: 2,
             seed: 1,
+            model: None,
         });
         let mut b = a.clone();
         assert!(a.differences(&b).is_empty());

@@ -99,6 +99,25 @@ impl<'a> Body<'a> {
         }
     }
 
+    /// Calls `access(offset, load)` for every access of the body in order (loads first, then
+    /// stores; `offset` in bytes from the start of the region), stopping at the first `Err`:
+    /// the footprint as data, for a modelled HTM that performs the accesses itself.
+    pub fn try_each_access<E>(
+        &self,
+        mut access: impl FnMut(usize, bool) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let offset = |i: usize| match self.lines {
+            Placement::Strided { stride } => i * stride,
+            Placement::Listed { list } => list[i] as usize * LINE,
+        };
+        (0..self.loads + self.stores).try_for_each(|i| access(offset(i), i < self.loads))
+    }
+
+    /// The size of the region the body's offsets lie in, in bytes.
+    pub fn region_len(&self) -> usize {
+        self.region.len()
+    }
+
     /// Runs the same loops outside any transaction and returns the wrapping sum of the loaded
     /// words (for tests, under stand-ins of [`Rtm`]).
     #[cfg(test)]
@@ -264,6 +283,34 @@ mod tests {
         assert_eq!(Body::listed(&r, &list, 2).run_plain(100), 5 + 63);
         assert_eq!((r.load(LINE), r.load(9 * LINE)), (100, 100));
         assert_eq!(Body::strided(&r, LINE, 0, 0).run_plain(1), 0);
+    }
+
+    #[test]
+    fn the_access_list_is_the_loops_accesses_in_order() {
+        let r = Region::new(64 * LINE);
+        let all = |b: &Body<'_>| {
+            let mut v = Vec::new();
+            b.try_each_access(|o, load| {
+                v.push((o, load));
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+            v
+        };
+        let strided = Body::strided(&r, 2 * LINE, 2, 1);
+        assert_eq!(all(&strided), [(0, true), (128, true), (256, false)]);
+        let list = [5, 63, 1];
+        assert_eq!(
+            all(&Body::listed(&r, &list, 1)),
+            [(5 * LINE, true), (63 * LINE, false), (LINE, false)]
+        );
+        // The first error stops the walk.
+        let mut seen = 0;
+        let stopped = strided.try_each_access(|_, _| {
+            seen += 1;
+            if seen == 2 { Err(seen) } else { Ok(()) }
+        });
+        assert_eq!((stopped, seen), (Err(2), 2));
     }
 
     #[test]
