@@ -519,10 +519,15 @@ fn capacity_section(l: &crate::results::Loaded) -> (String, Option<Table>) {
             lines(n)
         ));
     }
-    (
-        format!("{}{}.", modelled_prefix(l), capitalize(&parts.join("; "))),
-        Some(table),
-    )
+    let mut sentence = format!("{}{}.", modelled_prefix(l), capitalize(&parts.join("; ")));
+    if l.meta.spec.model().is_some() {
+        sentence.push_str(
+            " The model's interrupts run on this machine's clock while its accesses are slower \
+             than hardware's, so large modelled read sets meet more interrupts than real ones \
+             would: a read footprint below the modelled capacity that fails is bounded by time.",
+        );
+    }
+    (sentence, Some(table))
 }
 
 fn capitalize(s: &str) -> String {
