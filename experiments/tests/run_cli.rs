@@ -68,7 +68,8 @@ fn json(p: &Path) -> serde_json::Value {
 #[test]
 fn a_run_without_rtm_completes_and_its_report_says_why_first() {
     let root = temp("nortm");
-    let o = tmlab(true, &["run", "--tiny", "--results-dir"])
+    // `--model none`: no modelled stand-in, so the HTM stages and points are skipped.
+    let o = tmlab(true, &["run", "--tiny", "--model", "none", "--results-dir"])
         .arg(&root)
         .output()
         .unwrap();
@@ -106,6 +107,51 @@ fn a_run_without_rtm_completes_and_its_report_says_why_first() {
 }
 
 #[test]
+fn without_rtm_the_modelled_htm_stands_in_and_says_so() {
+    let root = temp("modelled");
+    let o = tmlab(true, &["run", "--tiny", "--results-dir"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let run = run_folder(&root);
+    let md = std::fs::read_to_string(run.join("report.md")).unwrap();
+    let first = md.lines().find(|l| l.starts_with("- ")).unwrap();
+    assert!(
+        first.starts_with("- RTM is not usable here: forced off: TMLAB_NO_RTM is set.")
+            && first.contains("every HTM figure below is modelled (model:skylake)"),
+        "{first}"
+    );
+    assert!(md.contains("- Modelled (model:skylake), not measured: a transaction commits"));
+    assert!(md.contains("model:skylake@glibc (modelled) tx/s"));
+    assert!(!md.contains("htm:glibc tx/s"));
+    let manifest = json(&run.join("run.json"));
+    assert_eq!(
+        manifest["skipped"].as_array().unwrap().len(),
+        0,
+        "{manifest}"
+    );
+    for stage in ["capacity", "duration"] {
+        let v = stage_runs(&run, stage);
+        assert_eq!(v.len(), 1, "{stage}");
+        assert!(
+            v[0].display()
+                .to_string()
+                .contains(&format!("-{stage}-model-"))
+        );
+        let meta = json(&v[0].join("meta.json"));
+        assert_eq!(
+            (meta["hardware"].as_str(), meta["spec"]["model"].as_str()),
+            (Some("model"), Some("skylake"))
+        );
+    }
+    // Five backends (the model in place of htm:glibc) x two thread counts, one repetition.
+    let bank = stage_runs(&run, "threads-bank");
+    assert_eq!(rows(&bank[0].join("points.csv")), 10);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
 fn a_run_on_this_machines_rtm_completes_consistently() {
     let root = temp("here");
     let o = tmlab(false, &["run", "--tiny", "--results-dir"])
@@ -122,7 +168,13 @@ fn a_run_on_this_machines_rtm_completes_consistently() {
         assert!(md.contains("htm:glibc tx/s"));
     } else {
         assert!(first.starts_with("- RTM is not usable here: "), "{first}");
-        assert!(capacity.is_empty());
+        assert_eq!(capacity.len(), 1, "the model stands in for RTM");
+        assert!(
+            capacity[0]
+                .display()
+                .to_string()
+                .contains("-capacity-model-")
+        );
         println!(
             "SKIPPED the RTM part of a_run_on_this_machines_rtm_completes_consistently: {first}"
         );
@@ -133,7 +185,7 @@ fn a_run_on_this_machines_rtm_completes_consistently() {
 #[test]
 fn an_interrupted_run_resumes_to_the_complete_study() {
     let root = temp("resume");
-    let mut child = tmlab(true, &["run", "--tiny", "--results-dir"])
+    let mut child = tmlab(true, &["run", "--tiny", "--model", "none", "--results-dir"])
         .arg(&root)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
