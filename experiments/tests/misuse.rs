@@ -838,6 +838,11 @@ fn malformed_inputs_are_refused_cleanly() {
             2,
             "cannot be used with",
         ),
+        case(
+            words(&["run", "--model", "nehalem"]),
+            2,
+            "unknown model preset `nehalem`",
+        ),
     ]);
     // tmlab report-aborts of folders without a readable sites.csv.
     let sites_dir = std::env::temp_dir().join(format!("tmlab-misuse-sites-{}", std::process::id()));
