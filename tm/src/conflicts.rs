@@ -1,0 +1,226 @@
+//! Where software transactions conflicted: a bounded, per-thread histogram of conflict words.
+//!
+//! A software backend knows, when an attempt aborts on a conflict, which word caused it: the word
+//! whose lock was found busy, whose version was found newer than the snapshot, or whose value
+//! failed validation. Its handle keeps a [`ConflictLog`] and records that word's address there,
+//! on the abort path only (which is `#[cold]` already and followed by a backoff), so the commit
+//! path pays nothing. A log records only once it has been [enabled](ConflictLog::enable) (the
+//! runner enables it when attribution is asked for), so a plain run pays one predictable branch
+//! per abort.
+//!
+//! The log is a fixed array of [`CONFLICT_SLOTS`] `(tag, address, count)` entries searched
+//! linearly: no allocation, ever. A word that finds the array full is counted in
+//! [`ConflictLog::overflow`], so the counts always sum to the words recorded. The *tag* is set by
+//! [`crate::sites::Attributed`] before every transaction (the index of its site), so each word is
+//! charged to the site whose transaction aborted.
+//!
+//! Hardware TM gives no address (RTM reports none without a PMU): its handles have no log
+//! ([`crate::Handle::conflicts`] returns `None`). Addresses become names (`accounts[17]`) through
+//! the regions a workload registers ([`crate::regions`]).
+
+/// Entries of a [`ConflictLog`]; further distinct words are counted in its overflow.
+pub const CONFLICT_SLOTS: usize = 64;
+
+/// One conflict word: the tag of the transactions that aborted on it, its address, and how often.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ConflictEntry {
+    /// The tag set when the aborts happened ([`ConflictLog::set_tag`]; 0 if never set).
+    pub tag: u16,
+    /// The word's address.
+    pub addr: usize,
+    /// Conflict aborts recorded on it.
+    pub count: u64,
+}
+
+/// A bounded histogram of conflict words (see the module documentation).
+#[derive(Clone, Debug)]
+pub struct ConflictLog {
+    enabled: bool,
+    tag: u16,
+    len: usize,
+    entries: [ConflictEntry; CONFLICT_SLOTS],
+    overflow: u64,
+}
+
+impl Default for ConflictLog {
+    fn default() -> Self {
+        ConflictLog::new()
+    }
+}
+
+impl ConflictLog {
+    /// An empty, disabled log.
+    pub const fn new() -> ConflictLog {
+        ConflictLog {
+            enabled: false,
+            tag: 0,
+            len: 0,
+            entries: [ConflictEntry {
+                tag: 0,
+                addr: 0,
+                count: 0,
+            }; CONFLICT_SLOTS],
+            overflow: 0,
+        }
+    }
+
+    /// Starts recording.
+    pub fn enable(&mut self) {
+        self.enabled = true;
+    }
+
+    /// Whether the log records.
+    #[inline]
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Sets the tag charged with the words recorded from now on.
+    #[inline]
+    pub fn set_tag(&mut self, tag: u16) {
+        self.tag = tag;
+    }
+
+    /// Records one conflict abort on the word at `addr` (nothing if the log is disabled).
+    #[cold]
+    #[inline(never)]
+    pub fn record(&mut self, addr: usize) {
+        if !self.enabled {
+            return;
+        }
+        let tag = self.tag;
+        if let Some(e) = self.entries[..self.len]
+            .iter_mut()
+            .find(|e| e.addr == addr && e.tag == tag)
+        {
+            e.count += 1;
+        } else if self.len < CONFLICT_SLOTS {
+            self.entries[self.len] = ConflictEntry {
+                tag,
+                addr,
+                count: 1,
+            };
+            self.len += 1;
+        } else {
+            self.overflow += 1;
+        }
+    }
+
+    /// The words recorded, in order of first conflict.
+    pub fn entries(&self) -> &[ConflictEntry] {
+        &self.entries[..self.len]
+    }
+
+    /// Conflict aborts whose word found the log full.
+    pub fn overflow(&self) -> u64 {
+        self.overflow
+    }
+
+    /// Every conflict abort recorded: the entries' counts plus the overflow.
+    pub fn total(&self) -> u64 {
+        self.entries().iter().map(|e| e.count).sum::<u64>() + self.overflow
+    }
+
+    /// Forgets every word recorded (keeps whether it is enabled and its tag).
+    pub fn clear(&mut self) {
+        self.len = 0;
+        self.overflow = 0;
+    }
+}
+
+/// Conflict aborts on one word (or on the words that found the log full), charged to a site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WordCount {
+    /// The site whose transactions aborted, if sites were attributed.
+    pub site: Option<String>,
+    /// The word's address; `None` for the words that found the log full.
+    pub addr: Option<usize>,
+    /// Conflict aborts.
+    pub count: u64,
+}
+
+impl ConflictLog {
+    /// The log's words, each tag named by `site` (`None`: no site), the overflow last (with no
+    /// site); their counts sum to [`ConflictLog::total`].
+    pub fn words(&self, site: impl Fn(u16) -> Option<String>) -> Vec<WordCount> {
+        let mut out: Vec<WordCount> = self
+            .entries()
+            .iter()
+            .map(|e| WordCount {
+                site: site(e.tag),
+                addr: Some(e.addr),
+                count: e.count,
+            })
+            .collect();
+        if self.overflow > 0 {
+            out.push(WordCount {
+                site: None,
+                addr: None,
+                count: self.overflow,
+            });
+        }
+        out
+    }
+}
+
+/// Merges word counts (of several threads) by site and address, in order of first appearance.
+pub fn merge_words<'w>(words: impl IntoIterator<Item = &'w WordCount>) -> Vec<WordCount> {
+    let mut out: Vec<WordCount> = Vec::new();
+    for w in words {
+        match out
+            .iter_mut()
+            .find(|o| o.site == w.site && o.addr == w.addr)
+        {
+            Some(o) => o.count += w.count,
+            None => out.push(w.clone()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_disabled_log_records_nothing() {
+        let mut log = ConflictLog::new();
+        log.record(8);
+        assert_eq!(log.total(), 0);
+        assert!(log.entries().is_empty());
+    }
+
+    #[test]
+    fn words_are_counted_per_tag_and_overflow_keeps_the_total() {
+        let mut log = ConflictLog::new();
+        log.enable();
+        log.record(8);
+        log.record(8);
+        log.set_tag(3);
+        log.record(8);
+        assert_eq!(
+            log.entries(),
+            [
+                ConflictEntry {
+                    tag: 0,
+                    addr: 8,
+                    count: 2
+                },
+                ConflictEntry {
+                    tag: 3,
+                    addr: 8,
+                    count: 1
+                }
+            ]
+        );
+        for a in 0..100 {
+            log.record(1000 + a * 8);
+        }
+        assert_eq!(log.entries().len(), CONFLICT_SLOTS);
+        assert_eq!(log.overflow(), 100 - (CONFLICT_SLOTS as u64 - 2));
+        assert_eq!(log.total(), 103);
+        log.clear();
+        assert_eq!(log.total(), 0);
+        assert!(log.is_enabled());
+    }
+}
