@@ -9,8 +9,9 @@
 //! per abort.
 //!
 //! The log is a fixed array of [`CONFLICT_SLOTS`] `(tag, address, count)` entries searched
-//! linearly: no allocation, ever. A word that finds the array full is counted in
-//! [`ConflictLog::overflow`], so the counts always sum to the words recorded. The *tag* is set by
+//! linearly: no allocation, ever. A word that finds the array full is counted in the overflow of
+//! its tag ([`ConflictLog::overflow`]), so the counts always sum to the words recorded and every
+//! abort keeps its site. The *tag* is set by
 //! [`crate::sites::Attributed`] before every transaction (the index of its site), so each word is
 //! charged to the site whose transaction aborted.
 //!
@@ -19,7 +20,11 @@
 //! the regions a workload registers ([`crate::regions`]).
 
 /// Entries of a [`ConflictLog`]; further distinct words are counted in its overflow.
-pub const CONFLICT_SLOTS: usize = 64;
+pub const CONFLICT_SLOTS: usize = 128;
+
+/// Tags with an overflow count of their own: one per site record of
+/// [`crate::sites::Attributed`] (larger tags share the last).
+pub const OVERFLOW_TAGS: usize = crate::sites::MAX_SITES + 1;
 
 /// One conflict word: the tag of the transactions that aborted on it, its address, and how often.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -39,7 +44,8 @@ pub struct ConflictLog {
     tag: u16,
     len: usize,
     entries: [ConflictEntry; CONFLICT_SLOTS],
-    overflow: u64,
+    /// Words that found `entries` full, by tag (clamped to the last).
+    overflow: [u64; OVERFLOW_TAGS],
 }
 
 impl Default for ConflictLog {
@@ -60,7 +66,7 @@ impl ConflictLog {
                 addr: 0,
                 count: 0,
             }; CONFLICT_SLOTS],
-            overflow: 0,
+            overflow: [0; OVERFLOW_TAGS],
         }
     }
 
@@ -102,7 +108,7 @@ impl ConflictLog {
             };
             self.len += 1;
         } else {
-            self.overflow += 1;
+            self.overflow[usize::from(tag).min(OVERFLOW_TAGS - 1)] += 1;
         }
     }
 
@@ -113,18 +119,18 @@ impl ConflictLog {
 
     /// Conflict aborts whose word found the log full.
     pub fn overflow(&self) -> u64 {
-        self.overflow
+        self.overflow.iter().sum()
     }
 
     /// Every conflict abort recorded: the entries' counts plus the overflow.
     pub fn total(&self) -> u64 {
-        self.entries().iter().map(|e| e.count).sum::<u64>() + self.overflow
+        self.entries().iter().map(|e| e.count).sum::<u64>() + self.overflow()
     }
 
     /// Forgets every word recorded (keeps whether it is enabled and its tag).
     pub fn clear(&mut self) {
         self.len = 0;
-        self.overflow = 0;
+        self.overflow = [0; OVERFLOW_TAGS];
     }
 }
 
@@ -140,8 +146,8 @@ pub struct WordCount {
 }
 
 impl ConflictLog {
-    /// The log's words, each tag named by `site` (`None`: no site), the overflow last (with no
-    /// site); their counts sum to [`ConflictLog::total`].
+    /// The log's words, each tag named by `site` (`None`: no site), then each tag's overflow
+    /// (with no address); their counts sum to [`ConflictLog::total`].
     pub fn words(&self, site: impl Fn(u16) -> Option<String>) -> Vec<WordCount> {
         let mut out: Vec<WordCount> = self
             .entries()
@@ -152,12 +158,14 @@ impl ConflictLog {
                 count: e.count,
             })
             .collect();
-        if self.overflow > 0 {
-            out.push(WordCount {
-                site: None,
-                addr: None,
-                count: self.overflow,
-            });
+        for (tag, &count) in self.overflow.iter().enumerate() {
+            if count > 0 {
+                out.push(WordCount {
+                    site: site(tag as u16),
+                    addr: None,
+                    count,
+                });
+            }
         }
         out
     }
@@ -213,12 +221,19 @@ mod tests {
                 }
             ]
         );
-        for a in 0..100 {
-            log.record(1000 + a * 8);
+        let distinct = CONFLICT_SLOTS as u64 + 40;
+        for a in 0..distinct {
+            log.record(1000 + a as usize * 8);
         }
         assert_eq!(log.entries().len(), CONFLICT_SLOTS);
-        assert_eq!(log.overflow(), 100 - (CONFLICT_SLOTS as u64 - 2));
-        assert_eq!(log.total(), 103);
+        assert_eq!(log.overflow(), distinct - (CONFLICT_SLOTS as u64 - 2));
+        assert_eq!(log.total(), distinct + 3);
+        // The overflow keeps its tag: the words of tag 3 name their site.
+        let words = log.words(|t| Some(format!("site {t}")));
+        let last = words.last().unwrap();
+        assert_eq!(last.addr, None);
+        assert_eq!(last.site.as_deref(), Some("site 3"));
+        assert_eq!(words.iter().map(|w| w.count).sum::<u64>(), log.total());
         log.clear();
         assert_eq!(log.total(), 0);
         assert!(log.is_enabled());

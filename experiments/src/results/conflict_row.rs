@@ -4,10 +4,10 @@
 //! point, repetition, site and word:
 //! `workload,backend,size,threads,rep,seed,site,region,index,count`.
 //!
-//! - `site` is the site whose transactions aborted (empty for the aborts whose word found a
-//!   thread's bounded log full, [`workloads::conflicts::OTHER_WORDS`]);
+//! - `site` is the site whose transactions aborted (empty if not known);
 //! - `region` is a name the workload registered (`accounts`, `counters`, `list nodes`,
-//!   `bucket heads`), `(unregistered)` for a word outside them, or `(other words)`;
+//!   `bucket heads`), `(unregistered)` for a word outside them, or `(other words)` for the
+//!   aborts whose word found a thread's bounded log full ([`workloads::conflicts::OTHER_WORDS`]);
 //! - `index` is the element's index in the region (empty for the last two);
 //! - `count` is how many conflict aborts named that word.
 //!
