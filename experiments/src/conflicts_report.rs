@@ -15,6 +15,9 @@ pub const TOP_WORDS: usize = 5;
 /// The sentence for hardware TM, which gives no conflict address.
 pub const NO_HTM_ADDRESSES: &str = "addresses unavailable (RTM reports none without a PMU)";
 
+/// Counts by name (sites of a word, regions of a point).
+type Shares = Vec<(String, u64)>;
+
 /// What the aborts table knows about one point's aborts, repetitions pooled.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PointAborts {
@@ -50,7 +53,7 @@ pub fn render_point(rows: &[&ConflictRow], aborts: PointAborts, modelled: bool) 
         aborts.software.max(named)
     );
     // Words (region, index) with their sites, in order of first appearance, then ranked.
-    let mut words: Vec<(String, u64, Vec<(String, u64)>)> = Vec::new();
+    let mut words: Vec<(String, u64, Shares)> = Vec::new();
     let mut regions: Vec<(String, u64)> = Vec::new();
     for r in rows {
         let word = r.word();
