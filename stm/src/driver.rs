@@ -120,6 +120,12 @@ where
     }
 }
 
+/// The address of `word`, as a conflict log records it ([`Attempt::take_conflict`]).
+#[inline]
+pub(crate) fn addr_of(word: &tm::TWord) -> usize {
+    word as *const tm::TWord as usize
+}
+
 /// Rolls back the attempt of `tx` when dropped, which only happens if the closure unwinds (the
 /// normal path forgets it).
 struct RollbackOnUnwind<'t, 'a, T: Attempt<'a>> {

@@ -341,7 +341,7 @@ impl<'a> Tx<'a> for LsaTx<'a> {
                     self.write_owned(current.record(), word, value);
                     return Ok(());
                 }
-                self.conflict = crate::tl2::addr_of(word);
+                self.conflict = crate::driver::addr_of(word);
                 return Err(self.fail(AbortCause::LockedAtCommit));
             }
             let record = u32::try_from(self.owned.len())
@@ -370,7 +370,7 @@ impl<'a> LsaTx<'a> {
     #[inline]
     fn read_locked(&mut self, word: &'a TWord, lock_word: LockWord) -> Result<u64, Abort> {
         if lock_word.owner() != self.owner {
-            self.conflict = crate::tl2::addr_of(word);
+            self.conflict = crate::driver::addr_of(word);
             return Err(self.fail(AbortCause::LockedAtRead));
         }
         let stripe = self.owned[lock_word.record() as usize];
@@ -446,7 +446,7 @@ impl<'a> LsaTx<'a> {
         // loads below (and to the caller's re-check), which it also keeps after this load.
         let now = self.stm.clock.load(Ordering::Acquire);
         if let Some(word) = self.invalid_read() {
-            self.conflict = crate::tl2::addr_of(word);
+            self.conflict = crate::driver::addr_of(word);
             return Err(AbortCause::ReadValidation);
         }
         self.ub = now;
@@ -486,7 +486,7 @@ impl<'a> LsaTx<'a> {
         if wv != self.ub + 1
             && let Some(word) = self.invalid_read()
         {
-            self.conflict = crate::tl2::addr_of(word);
+            self.conflict = crate::driver::addr_of(word);
             self.release_locks();
             return Err(AbortCause::ReadValidation);
         }

@@ -159,7 +159,7 @@ impl<'a> NorecTx<'a> {
                 .iter()
                 .find(|r| primitive::load(r.word, Ordering::Acquire) != r.value);
             if let Some(r) = changed {
-                self.conflict = crate::tl2::addr_of(r.word);
+                self.conflict = crate::driver::addr_of(r.word);
                 return Err(AbortCause::ReadValidation);
             }
             if self.stm.seq.sample() == seq {

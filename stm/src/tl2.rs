@@ -296,7 +296,7 @@ impl<'a> Tl2Tx<'a> {
     #[cold]
     #[inline(never)]
     fn fail_read(&mut self, word: &TWord, pre: LockWord, post: LockWord) -> Abort {
-        self.conflict = addr_of(word);
+        self.conflict = crate::driver::addr_of(word);
         let cause = if pre.is_locked() || post.is_locked() {
             AbortCause::LockedAtRead
         } else {
@@ -329,7 +329,7 @@ impl<'a> Tl2Tx<'a> {
                     if current.owner() == self.owner {
                         break; // another word of a stripe this commit already holds
                     }
-                    self.conflict = addr_of(self.redo.entries()[i].word);
+                    self.conflict = crate::driver::addr_of(self.redo.entries()[i].word);
                     self.release_locks();
                     return Err(AbortCause::LockedAtCommit);
                 }
@@ -360,7 +360,7 @@ impl<'a> Tl2Tx<'a> {
         if wv != self.rv + 1
             && let Some(word) = self.invalid_read()
         {
-            self.conflict = addr_of(word);
+            self.conflict = crate::driver::addr_of(word);
             self.release_locks();
             return Err(AbortCause::ReadValidation);
         }
@@ -446,12 +446,6 @@ impl<'a> Attempt<'a> for Tl2Tx<'a> {
     fn take_conflict(&mut self) -> Option<usize> {
         Some(core::mem::take(&mut self.conflict)).filter(|&a| a != 0)
     }
-}
-
-/// The address of `word`, as conflict logs record it.
-#[inline]
-pub(crate) fn addr_of(word: &TWord) -> usize {
-    word as *const TWord as usize
 }
 
 #[cfg(test)]

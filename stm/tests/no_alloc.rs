@@ -155,7 +155,7 @@ fn conflicted<'a, A: Handle<'a>, B: Handle<'a>>(
 
 fn conflict_recording_allocations<B: Backend>(backend: &B) -> u64 {
     // More distinct words than a conflict log holds, so the overflow path runs too.
-    let words: Vec<TWord> = (0..200).map(TWord::new).collect();
+    let words: Vec<TWord> = (0..3000).map(TWord::new).collect();
     let out = TWord::new(0);
     let mut a = tm::sites::Attributed::new(backend.handle());
     let mut b = backend.handle();
@@ -164,12 +164,12 @@ fn conflict_recording_allocations<B: Backend>(backend: &B) -> u64 {
     }
     COUNT.with(|c| c.set(0));
     COUNTING.with(|on| on.set(true));
-    for round in 0..1000 {
+    for round in 0..3000 {
         conflicted(&mut a, &mut b, &words[round % words.len()], &out);
     }
     COUNTING.with(|on| on.set(false));
     let log = a.conflicts().expect("an STM has a conflict log");
-    assert!(log.total() >= 1000, "every round aborts at least once");
+    assert!(log.total() >= 3000, "every round aborts at least once");
     assert!(log.overflow() > 0, "the overflow path ran");
     COUNT.with(|c| c.get())
 }

@@ -8,19 +8,24 @@
 //! runner enables it when attribution is asked for), so a plain run pays one predictable branch
 //! per abort.
 //!
-//! The log is a fixed array of [`CONFLICT_SLOTS`] `(tag, address, count)` entries searched
-//! linearly: no allocation, ever. A word that finds the array full is counted in the overflow of
-//! its tag ([`ConflictLog::overflow`]), so the counts always sum to the words recorded and every
-//! abort keeps its site. The *tag* is set by
-//! [`crate::sites::Attributed`] before every transaction (the index of its site), so each word is
-//! charged to the site whose transaction aborted.
+//! The log is a fixed, open-addressed hash table of [`CONFLICT_SLOTS`] `(tag, address, count)`
+//! entries (linear probing, at most [`MAX_PROBES`] slots per word): no allocation, ever, and
+//! O(1) per abort even when a workload's conflicts spread over hundreds of words (an audit of
+//! every account). A word that finds its probe window full is counted in the overflow of its tag
+//! ([`ConflictLog::overflow`]), so the counts always sum to the words recorded and every abort
+//! keeps its site. The *tag* is set by [`crate::sites::Attributed`] before every transaction (the
+//! index of its site), so each word is charged to the site whose transaction aborted.
 //!
 //! Hardware TM gives no address (RTM reports none without a PMU): its handles have no log
 //! ([`crate::Handle::conflicts`] returns `None`). Addresses become names (`accounts[17]`) through
 //! the regions a workload registers ([`crate::regions`]).
 
-/// Entries of a [`ConflictLog`]; further distinct words are counted in its overflow.
-pub const CONFLICT_SLOTS: usize = 128;
+/// Entries of a [`ConflictLog`] (a power of two); words that find no free slot within
+/// [`MAX_PROBES`] are counted in its overflow.
+pub const CONFLICT_SLOTS: usize = 1024;
+
+/// Slots a word may probe, from its hash on, before it counts as overflow.
+pub const MAX_PROBES: usize = 32;
 
 /// Tags with an overflow count of their own: one per site record of
 /// [`crate::sites::Attributed`] (larger tags share the last).
@@ -95,26 +100,42 @@ impl ConflictLog {
             return;
         }
         let tag = self.tag;
-        if let Some(e) = self.entries[..self.len]
-            .iter_mut()
-            .find(|e| e.addr == addr && e.tag == tag)
-        {
-            e.count += 1;
-        } else if self.len < CONFLICT_SLOTS {
-            self.entries[self.len] = ConflictEntry {
-                tag,
-                addr,
-                count: 1,
-            };
-            self.len += 1;
-        } else {
-            self.overflow[usize::from(tag).min(OVERFLOW_TAGS - 1)] += 1;
+        // Fibonacci hashing of the word index and the tag; the top bits pick the first slot.
+        let key = ((addr >> 3) as u64) ^ (u64::from(tag) << 48);
+        let first = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize;
+        for p in 0..MAX_PROBES {
+            // The mask keeps the index in bounds (CONFLICT_SLOTS is a power of two).
+            let e = &mut self.entries[(first + p) & (CONFLICT_SLOTS - 1)];
+            if e.count == 0 {
+                *e = ConflictEntry {
+                    tag,
+                    addr,
+                    count: 1,
+                };
+                self.len += 1;
+                return;
+            }
+            if e.addr == addr && e.tag == tag {
+                e.count += 1;
+                return;
+            }
         }
+        self.overflow[usize::from(tag).min(OVERFLOW_TAGS - 1)] += 1;
     }
 
-    /// The words recorded, in order of first conflict.
-    pub fn entries(&self) -> &[ConflictEntry] {
-        &self.entries[..self.len]
+    /// The words recorded (in slot order).
+    pub fn entries(&self) -> impl Iterator<Item = &ConflictEntry> + '_ {
+        self.entries.iter().filter(|e| e.count > 0)
+    }
+
+    /// The number of distinct words recorded.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no word was recorded (the overflow aside).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     /// Conflict aborts whose word found the log full.
@@ -124,11 +145,14 @@ impl ConflictLog {
 
     /// Every conflict abort recorded: the entries' counts plus the overflow.
     pub fn total(&self) -> u64 {
-        self.entries().iter().map(|e| e.count).sum::<u64>() + self.overflow()
+        self.entries().map(|e| e.count).sum::<u64>() + self.overflow()
     }
 
     /// Forgets every word recorded (keeps whether it is enabled and its tag).
     pub fn clear(&mut self) {
+        if self.len > 0 {
+            self.entries.iter_mut().for_each(|e| e.count = 0);
+        }
         self.len = 0;
         self.overflow = [0; OVERFLOW_TAGS];
     }
@@ -151,7 +175,6 @@ impl ConflictLog {
     pub fn words(&self, site: impl Fn(u16) -> Option<String>) -> Vec<WordCount> {
         let mut out: Vec<WordCount> = self
             .entries()
-            .iter()
             .map(|e| WordCount {
                 site: site(e.tag),
                 addr: Some(e.addr),
@@ -195,7 +218,7 @@ mod tests {
         let mut log = ConflictLog::new();
         log.record(8);
         assert_eq!(log.total(), 0);
-        assert!(log.entries().is_empty());
+        assert!(log.is_empty());
     }
 
     #[test]
@@ -206,8 +229,10 @@ mod tests {
         log.record(8);
         log.set_tag(3);
         log.record(8);
+        let mut entries: Vec<ConflictEntry> = log.entries().copied().collect();
+        entries.sort_by_key(|e| e.tag);
         assert_eq!(
-            log.entries(),
+            entries,
             [
                 ConflictEntry {
                     tag: 0,
@@ -221,13 +246,18 @@ mod tests {
                 }
             ]
         );
-        let distinct = CONFLICT_SLOTS as u64 + 40;
-        for a in 0..distinct {
-            log.record(1000 + a as usize * 8);
+        // Hundreds of distinct words fit; more than the table holds overflow.
+        for a in 0..500 {
+            log.record(1000 + a * 8);
         }
-        assert_eq!(log.entries().len(), CONFLICT_SLOTS);
-        assert_eq!(log.overflow(), distinct - (CONFLICT_SLOTS as u64 - 2));
-        assert_eq!(log.total(), distinct + 3);
+        assert!(log.len() > 400, "{} of 502 words kept", log.len());
+        let distinct = CONFLICT_SLOTS as u64 * 2;
+        for a in 0..distinct {
+            log.record(1_000_000 + a as usize * 8);
+        }
+        assert!(log.len() <= CONFLICT_SLOTS);
+        assert!(log.overflow() > 0);
+        assert_eq!(log.total(), 3 + 500 + distinct);
         // The overflow keeps its tag: the words of tag 3 name their site.
         let words = log.words(|t| Some(format!("site {t}")));
         let last = words.last().unwrap();
@@ -236,6 +266,7 @@ mod tests {
         assert_eq!(words.iter().map(|w| w.count).sum::<u64>(), log.total());
         log.clear();
         assert_eq!(log.total(), 0);
+        assert!(log.is_empty() && log.entries().next().is_none());
         assert!(log.is_enabled());
     }
 }
