@@ -1,4 +1,5 @@
-//! `tmlab report-aborts DIR`: where a run's transactions aborted, per site, from `sites.csv` alone.
+//! `tmlab report-aborts DIR`: where a run's transactions aborted, per site and per word, from
+//! `sites.csv` and `conflicts.csv` alone.
 //!
 //! For each point (workload, backend, size, threads; repetitions pooled) a table of its sites,
 //! ranked by the cycles lost in aborted attempts when the run counted cycles (`--cycles`), else by
@@ -6,15 +7,19 @@
 //! lost and their share of all the site's cycles, and the abort causes, most frequent first. The
 //! same table ends `tmlab bench --attribute`.
 //!
-//! Conflict addresses are not reported: RTM gives none without a PMU, and the STM backends do not
-//! record the word yet.
+//! Under each table, the words the point's software conflict aborts happened on, ranked by share
+//! with the sites that aborted on them ([`crate::conflicts_report`]); for hardware TM the report
+//! says that RTM gives no address without a PMU.
 
+use crate::conflicts_report::{PointAborts, render_point};
+use crate::results::conflict_row::read_conflicts;
 use crate::results::site_row::{COMMIT, FALLBACK, USER_ABORT, read_sites};
-use crate::results::{RunFolder, SiteRow};
+use crate::results::{ConflictRow, RunFolder, SiteRow};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use std::fmt::Write;
 use std::path::PathBuf;
+use tm::AbortCause;
 
 /// Options of `tmlab report-aborts`.
 #[derive(Args, Debug)]
@@ -22,7 +27,8 @@ use std::path::PathBuf;
     tmlab sweep threads --workload bank --backends tl2,htm:glibc --attribute --cycles\n  \
     tmlab report-aborts results/20261204T180000Z-threads-myhost")]
 pub struct ReportArgs {
-    /// The run folder of a workload sweep run with `--attribute` (it holds `sites.csv`).
+    /// The run folder of a workload sweep run with `--attribute` (it holds `sites.csv` and
+    /// `conflicts.csv`).
     pub dir: PathBuf,
 }
 
@@ -49,7 +55,8 @@ pub fn run(args: ReportArgs) -> Result<()> {
             run.sites().display()
         );
     }
-    print!("{}", render(&rows));
+    let conflicts = read_conflicts(&run).context("cannot report aborts")?;
+    print!("{}", render(&rows, &conflicts));
     Ok(())
 }
 
@@ -72,8 +79,9 @@ impl SiteTotals {
     }
 }
 
-/// The report of `rows` (any number of points), points in order of first appearance.
-pub fn render(rows: &[SiteRow]) -> String {
+/// The report of `rows` (any number of points) and their conflict words `conflicts`, points in
+/// order of first appearance.
+pub fn render(rows: &[SiteRow], conflicts: &[ConflictRow]) -> String {
     let cycles = rows.iter().any(|r| r.cycles.is_some());
     // Points in order of first appearance, each with its sites in order of first appearance.
     let mut points: Vec<(&SiteRow, Vec<u32>, Vec<SiteTotals>)> = Vec::new();
@@ -184,15 +192,38 @@ pub fn render(rows: &[SiteRow]) -> String {
                 }
             );
         }
+        let words: Vec<&ConflictRow> = conflicts
+            .iter()
+            .filter(|c| {
+                (&c.workload, &c.backend, c.size, c.threads)
+                    == (&p.workload, &p.backend, p.size, p.threads)
+            })
+            .collect();
+        out.push_str(&render_point(
+            &words,
+            point_aborts(&sites),
+            p.backend.starts_with("model:"),
+        ));
     }
     if !cycles {
         out.push_str("cycles not counted (run with --cycles to rank sites by the time lost)\n");
     }
-    out.push_str(
-        "conflict addresses: not recorded (RTM reports none without a PMU; the STM backends do \
-         not record the word yet)\n",
-    );
     out
+}
+
+/// The point's conflict aborts, from its sites' causes.
+fn point_aborts(sites: &[SiteTotals]) -> PointAborts {
+    let mut a = PointAborts::default();
+    for (cause, n) in sites.iter().flat_map(|s| &s.causes) {
+        match AbortCause::from_name(cause) {
+            Some(AbortCause::Conflict) => a.hardware += n,
+            Some(
+                AbortCause::ReadValidation | AbortCause::LockedAtRead | AbortCause::LockedAtCommit,
+            ) => a.software += n,
+            _ => {}
+        }
+    }
+    a
 }
 
 /// Whether `a` and `b` belong to the same point (repetitions pooled).
@@ -237,7 +268,7 @@ mod tests {
             row("bank::audit", 0, "conflict", 3, Some(150)),
             row("bank::audit", 1, "locked_at_read", 5, Some(250)),
         ];
-        let text = render(&rows);
+        let text = render(&rows, &[]);
         let audit = text.find("bank::audit").unwrap();
         let transfer = text.find("bank::transfer").unwrap();
         assert!(audit < transfer, "audit lost more cycles:\n{text}");
@@ -258,7 +289,7 @@ mod tests {
             row("b", 0, "commit", 10, None),
             row("b", 0, "capacity", 7, None),
         ];
-        let text = render(&rows);
+        let text = render(&rows, &[]);
         assert!(
             text.find("  b ").unwrap() < text.find("  a ").unwrap(),
             "{text}"

@@ -11,6 +11,7 @@ mod analysis;
 mod backends;
 mod bench;
 mod comparison;
+mod conflicts_report;
 mod dirs;
 mod kernels;
 mod limits;

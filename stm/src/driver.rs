@@ -18,6 +18,10 @@
 //! closure returns afterwards, so a closure that swallows the error and returns `Ok`, or cancels
 //! based on a failed read, is retried instead of committing or cancelling on an invalid snapshot.
 //!
+//! A backend that knows which word a conflict abort happened on ([`Attempt::RECORDS_CONFLICTS`])
+//! hands its address over through [`Attempt::take_conflict`]; the abort path records it in the
+//! handle's [`ConflictLog`] (when enabled), so the histogram counts exactly the aborts counted.
+//!
 //! A panic in the closure rolls the attempt back as it unwinds out of [`run`] (a drop guard calls
 //! [`Attempt::rollback`]): whatever the attempt holds is released and its effects are undone before
 //! the caller can catch the panic, so the same handle, and every other thread, carries on as if the
@@ -25,6 +29,7 @@
 
 use core::marker::PhantomData;
 use tm::backoff::Backoff;
+use tm::conflicts::ConflictLog;
 use tm::{Abort, AbortCause, Accounting, Handle, ThreadStats, Timer, Tx, UserAbort};
 
 /// What a backend says about an attempt whose barrier failed.
@@ -47,6 +52,16 @@ pub trait Attempt<'a>: Tx<'a> {
     fn commit(&mut self) -> Result<(), AbortCause>;
     /// Discards the attempt's effects and releases what it holds.
     fn rollback(&mut self);
+
+    /// Whether the backend names the word of its conflict aborts ([`Attempt::take_conflict`]);
+    /// its handles then have a conflict log ([`Handle::conflicts`]).
+    const RECORDS_CONFLICTS: bool = false;
+
+    /// The address of the word the failed attempt conflicted on, if it named one, clearing it.
+    /// Called on the abort path only.
+    fn take_conflict(&mut self) -> Option<usize> {
+        None
+    }
 }
 
 /// Runs `body` until an attempt commits or the closure cancels (see the module documentation).
@@ -54,6 +69,7 @@ pub trait Attempt<'a>: Tx<'a> {
 pub fn run<'a, T, R, F>(
     tx: &mut T,
     stats: &mut ThreadStats,
+    conflicts: &mut ConflictLog,
     backoff: &mut Backoff,
     timer: Timer,
     mut body: F,
@@ -99,9 +115,15 @@ where
                 None => abort.cause(),
             },
         };
-        retry(tx, stats, backoff, cause, timer.since(start));
+        retry(tx, stats, conflicts, backoff, cause, timer.since(start));
         start = timer.start();
     }
+}
+
+/// The address of `word`, as a conflict log records it ([`Attempt::take_conflict`]).
+#[inline]
+pub(crate) fn addr_of(word: &tm::TWord) -> usize {
+    word as *const tm::TWord as usize
 }
 
 /// Rolls back the attempt of `tx` when dropped, which only happens if the closure unwinds (the
@@ -123,12 +145,20 @@ impl<'a, T: Attempt<'a>> Drop for RollbackOnUnwind<'_, 'a, T> {
 fn retry<'a, T: Attempt<'a>>(
     tx: &mut T,
     stats: &mut ThreadStats,
+    conflicts: &mut ConflictLog,
     backoff: &mut Backoff,
     cause: AbortCause,
     cycles: u64,
 ) {
+    // Taken before the rollback, which may reuse the transaction's state.
+    let word = tx.take_conflict();
     tx.rollback();
     stats.record_abort(cause, 0, cycles);
+    if let Some(addr) = word
+        && conflicts.is_enabled()
+    {
+        conflicts.record(addr);
+    }
     backoff.spin();
     crate::primitive::after_abort();
 }
@@ -139,6 +169,7 @@ fn retry<'a, T: Attempt<'a>>(
 pub struct DriverHandle<T> {
     pub(crate) tx: T,
     stats: ThreadStats,
+    conflicts: ConflictLog,
     backoff: Backoff,
     timer: Timer,
 }
@@ -149,6 +180,7 @@ impl<T> DriverHandle<T> {
         DriverHandle {
             tx,
             stats: ThreadStats::default(),
+            conflicts: ConflictLog::new(),
             backoff,
             timer: Timer::new(accounting),
         }
@@ -166,6 +198,7 @@ impl<'a, T: Attempt<'a>> Handle<'a> for DriverHandle<T> {
         run(
             &mut self.tx,
             &mut self.stats,
+            &mut self.conflicts,
             &mut self.backoff,
             self.timer,
             body,
@@ -176,7 +209,16 @@ impl<'a, T: Attempt<'a>> Handle<'a> for DriverHandle<T> {
         &self.stats
     }
 
+    fn conflicts(&self) -> Option<&ConflictLog> {
+        T::RECORDS_CONFLICTS.then_some(&self.conflicts)
+    }
+
+    fn conflicts_mut(&mut self) -> Option<&mut ConflictLog> {
+        T::RECORDS_CONFLICTS.then_some(&mut self.conflicts)
+    }
+
     fn take_stats(&mut self) -> ThreadStats {
+        self.conflicts.clear();
         core::mem::take(&mut self.stats)
     }
 }

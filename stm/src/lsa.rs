@@ -73,6 +73,11 @@
 //! - [`AbortCause::ReadValidation`]: an extension (at a read) or the commit-time validation found
 //!   a logged read overwritten or locked by another transaction.
 //!
+//! Each conflict abort names its word ([`Attempt::take_conflict`]): the word whose stripe a read
+//! or a write found locked by another transaction, or the first logged read that an extension or
+//! the commit-time validation found overwritten. The read log holds the words read, and the lock
+//! is recomputed from the address when validating.
+//!
 //! Contention management is TL2's: abort on any conflict and retry after a randomized, bounded
 //! exponential backoff ([`Backoff`]). (TinySTM's default contention manager is also "suicide".)
 //!
@@ -204,6 +209,7 @@ impl Backend for Lsa {
                 owner,
                 ub: 0,
                 doomed: None,
+                conflict: 0,
                 reads: Vec::new(),
                 owned: Vec::new(),
                 writes: Vec::new(),
@@ -244,10 +250,10 @@ impl DriverHandle<LsaTx<'_>> {
 /// "No further entry" in a chain of [`WriteEntry`]s.
 const NONE: u32 = u32::MAX;
 
-/// A logged read: the stripe's lock and the (unlocked) word it carried when read.
+/// A logged read: the word read and the (unlocked) lock word its stripe carried when read.
 #[derive(Clone, Copy, Debug)]
 struct ReadEntry<'a> {
-    lock: &'a VersionedLock,
+    word: &'a TWord,
     seen: LockWord,
 }
 
@@ -277,6 +283,8 @@ pub struct LsaTx<'a> {
     /// The snapshot's upper bound: every value read so far is the word's value at this clock time.
     ub: u64,
     doomed: Option<Verdict>,
+    /// The address of the word the failed attempt conflicted on (0: none).
+    conflict: usize,
     reads: Vec<ReadEntry<'a>>,
     owned: Vec<OwnedStripe<'a>>,
     writes: Vec<WriteEntry<'a>>,
@@ -315,7 +323,7 @@ impl<'a> Tx<'a> for LsaTx<'a> {
                 }
             }
             debug_assert!(pre.version() <= self.ub);
-            self.reads.push(ReadEntry { lock, seen: pre });
+            self.reads.push(ReadEntry { word, seen: pre });
             return Ok(value);
         }
     }
@@ -333,6 +341,7 @@ impl<'a> Tx<'a> for LsaTx<'a> {
                     self.write_owned(current.record(), word, value);
                     return Ok(());
                 }
+                self.conflict = crate::driver::addr_of(word);
                 return Err(self.fail(AbortCause::LockedAtCommit));
             }
             let record = u32::try_from(self.owned.len())
@@ -361,6 +370,7 @@ impl<'a> LsaTx<'a> {
     #[inline]
     fn read_locked(&mut self, word: &'a TWord, lock_word: LockWord) -> Result<u64, Abort> {
         if lock_word.owner() != self.owner {
+            self.conflict = crate::driver::addr_of(word);
             return Err(self.fail(AbortCause::LockedAtRead));
         }
         let stripe = self.owned[lock_word.record() as usize];
@@ -435,7 +445,8 @@ impl<'a> LsaTx<'a> {
         // so the locks those commits took before incrementing are visible to the validation
         // loads below (and to the caller's re-check), which it also keeps after this load.
         let now = self.stm.clock.load(Ordering::Acquire);
-        if !self.validate() {
+        if let Some(word) = self.invalid_read() {
+            self.conflict = crate::driver::addr_of(word);
             return Err(AbortCause::ReadValidation);
         }
         self.ub = now;
@@ -443,19 +454,23 @@ impl<'a> LsaTx<'a> {
         Ok(())
     }
 
-    /// Whether every logged read's stripe still carries the version it was read at: unlocked at
-    /// that version, or locked by us with that version saved.
-    fn validate(&self) -> bool {
-        self.reads.iter().all(|r| {
-            // Relaxed: performed after a clock load or RMW whose Acquire orders it, and which
-            // synchronizes with every commit up to that clock value; coherence then guarantees
-            // this load sees such a commit's lock or its new version.
-            let w = r.lock.load(Ordering::Relaxed);
-            w == r.seen
-                || (w.is_locked()
-                    && w.owner() == self.owner
-                    && self.owned[w.record() as usize].saved == r.seen)
-        })
+    /// The first logged read whose stripe no longer carries the version it was read at (unlocked
+    /// at that version, or locked by us with that version saved), if any.
+    fn invalid_read(&self) -> Option<&'a TWord> {
+        self.reads
+            .iter()
+            .map(|r| (r.word, r.seen))
+            .find_map(|(word, seen)| {
+                // Relaxed: performed after a clock load or RMW whose Acquire orders it, and which
+                // synchronizes with every commit up to that clock value; coherence then guarantees
+                // this load sees such a commit's lock or its new version.
+                let w = self.stm.lock_for(word).load(Ordering::Relaxed);
+                let valid = w == seen
+                    || (w.is_locked()
+                        && w.owner() == self.owner
+                        && self.owned[w.record() as usize].saved == seen);
+                (!valid).then_some(word)
+            })
     }
 
     /// Commits a transaction that holds locks.
@@ -468,7 +483,10 @@ impl<'a> LsaTx<'a> {
         // the validation below, and keeps those loads after this RMW.
         let wv = self.stm.clock.fetch_add(1, Ordering::AcqRel) + 1;
         // Validate unless no other commit took a version since `ub` (module documentation).
-        if wv != self.ub + 1 && !self.validate() {
+        if wv != self.ub + 1
+            && let Some(word) = self.invalid_read()
+        {
+            self.conflict = crate::driver::addr_of(word);
             self.release_locks();
             return Err(AbortCause::ReadValidation);
         }
@@ -508,6 +526,7 @@ impl<'a> Attempt<'a> for LsaTx<'a> {
         // so the locks those commits took before incrementing are visible to our reads.
         self.ub = self.stm.clock.load(Ordering::Acquire);
         self.doomed = None;
+        self.conflict = 0;
         self.reads.clear();
         self.writes.clear();
     }
@@ -531,6 +550,12 @@ impl<'a> Attempt<'a> for LsaTx<'a> {
         if !self.owned.is_empty() {
             self.release_locks();
         }
+    }
+
+    const RECORDS_CONFLICTS: bool = true;
+
+    fn take_conflict(&mut self) -> Option<usize> {
+        Some(core::mem::take(&mut self.conflict)).filter(|&a| a != 0)
     }
 }
 

@@ -18,7 +18,8 @@
 //!   are thus serialized, and a validation that succeeds means the transaction serializes at
 //!   the point of its CAS.
 //!
-//! The only abort cause is a value that changed (read-validation failure). Contention management
+//! The only abort cause is a value that changed (read-validation failure); the abort names the
+//! first logged word whose value changed ([`Attempt::take_conflict`]). Contention management
 //! is the same randomized, bounded backoff as TL2's.
 
 use crate::driver::{Attempt, DriverHandle, Verdict};
@@ -78,6 +79,7 @@ impl Backend for Norec {
                 stm: self,
                 snapshot: self.seq.sample(),
                 doomed: None,
+                conflict: 0,
                 reads: Vec::new(),
                 redo: RedoLog::new(),
             },
@@ -109,6 +111,8 @@ pub struct NorecTx<'a> {
     stm: &'a Norec,
     snapshot: Seq,
     doomed: Option<Verdict>,
+    /// The address of the first logged word found changed by the failed validation (0: none).
+    conflict: usize,
     reads: Vec<ReadEntry<'a>>,
     redo: RedoLog<'a>,
 }
@@ -150,11 +154,12 @@ impl<'a> NorecTx<'a> {
             let seq = self.stm.seq.wait_unlocked();
             // Acquire: pairs with the Release write-backs; together with the Acquire sample
             // after the loop it brackets these loads within one even sequence value.
-            let unchanged = self
+            let changed = self
                 .reads
                 .iter()
-                .all(|r| primitive::load(r.word, Ordering::Acquire) == r.value);
-            if !unchanged {
+                .find(|r| primitive::load(r.word, Ordering::Acquire) != r.value);
+            if let Some(r) = changed {
+                self.conflict = crate::driver::addr_of(r.word);
                 return Err(AbortCause::ReadValidation);
             }
             if self.stm.seq.sample() == seq {
@@ -191,6 +196,7 @@ impl<'a> Attempt<'a> for NorecTx<'a> {
     fn begin(&mut self) {
         self.snapshot = self.stm.seq.wait_unlocked();
         self.doomed = None;
+        self.conflict = 0;
         self.reads.clear();
         self.redo.clear();
     }
@@ -210,4 +216,10 @@ impl<'a> Attempt<'a> for NorecTx<'a> {
 
     #[inline]
     fn rollback(&mut self) {}
+
+    const RECORDS_CONFLICTS: bool = true;
+
+    fn take_conflict(&mut self) -> Option<usize> {
+        Some(core::mem::take(&mut self.conflict)).filter(|&a| a != 0)
+    }
 }

@@ -25,6 +25,12 @@
 //! That restart is not an abort (no conflict caused it) and is counted separately, in
 //! [`Tl2Handle::mode_upgrades`]; its cycles are charged to the attempt that follows it.
 //!
+//! **Conflict words.** Each conflict abort names the word that caused it
+//! ([`Attempt::take_conflict`]): the word whose stripe a read found locked or newer than `rv`,
+//! the written word whose stripe the commit found locked, or the first logged read whose stripe
+//! failed the commit-time validation. The read log therefore holds the words read (the lock is
+//! recomputed from the address when validating, a shift and a mask), not their locks.
+//!
 //! Contention management is TL2's: abort on any conflict and retry after a randomized, bounded
 //! exponential backoff ([`Backoff`]).
 //!
@@ -180,6 +186,7 @@ impl Backend for Tl2 {
                 next_read_only: true,
                 has_read: false,
                 doomed: None,
+                conflict: 0,
                 reads: Vec::new(),
                 redo: RedoLog::new(),
                 records: Vec::new(),
@@ -232,7 +239,10 @@ pub struct Tl2Tx<'a> {
     next_read_only: bool,
     has_read: bool,
     doomed: Option<Verdict>,
-    reads: Vec<&'a VersionedLock>,
+    /// The address of the word the failed attempt conflicted on (0: none).
+    conflict: usize,
+    /// The words read (read-write mode), whose stripes the commit validates.
+    reads: Vec<&'a TWord>,
     redo: RedoLog<'a>,
     records: Vec<LockRecord<'a>>,
     mode_upgrades: u64,
@@ -259,12 +269,12 @@ impl<'a> Tx<'a> for Tl2Tx<'a> {
         // Relaxed: ordered after the data load by that load's Acquire; it is only compared.
         let post = lock.load(Ordering::Relaxed);
         if pre.is_locked() || pre != post || pre.version() > self.rv {
-            return Err(self.fail_read(pre, post));
+            return Err(self.fail_read(word, pre, post));
         }
         if self.read_only {
             self.has_read = true;
         } else {
-            self.reads.push(lock);
+            self.reads.push(word);
         }
         Ok(value)
     }
@@ -285,7 +295,8 @@ impl<'a> Tx<'a> for Tl2Tx<'a> {
 impl<'a> Tl2Tx<'a> {
     #[cold]
     #[inline(never)]
-    fn fail_read(&mut self, pre: LockWord, post: LockWord) -> Abort {
+    fn fail_read(&mut self, word: &TWord, pre: LockWord, post: LockWord) -> Abort {
+        self.conflict = crate::driver::addr_of(word);
         let cause = if pre.is_locked() || post.is_locked() {
             AbortCause::LockedAtRead
         } else {
@@ -318,6 +329,7 @@ impl<'a> Tl2Tx<'a> {
                     if current.owner() == self.owner {
                         break; // another word of a stripe this commit already holds
                     }
+                    self.conflict = crate::driver::addr_of(self.redo.entries()[i].word);
                     self.release_locks();
                     return Err(AbortCause::LockedAtCommit);
                 }
@@ -345,7 +357,10 @@ impl<'a> Tl2Tx<'a> {
         // before us visible to the validation below, and keeps those loads after this RMW.
         let wv = self.stm.clock.fetch_add(1, Ordering::AcqRel) + 1;
         // 3. Validate the read set, unless no commit happened since `rv`.
-        if wv != self.rv + 1 && !self.validate() {
+        if wv != self.rv + 1
+            && let Some(word) = self.invalid_read()
+        {
+            self.conflict = crate::driver::addr_of(word);
             self.release_locks();
             return Err(AbortCause::ReadValidation);
         }
@@ -364,19 +379,21 @@ impl<'a> Tl2Tx<'a> {
         Ok(())
     }
 
-    /// Whether every logged read is still at a version no newer than `rv`.
-    fn validate(&self) -> bool {
-        self.reads.iter().all(|lock| {
+    /// The first logged read whose stripe is no longer at a version no newer than `rv`, if any.
+    fn invalid_read(&self) -> Option<&'a TWord> {
+        self.reads.iter().copied().find(|&word| {
+            let lock = self.stm.lock_for(word);
             // Relaxed: performed after the clock RMW (its Acquire half orders it), which
             // synchronizes with every earlier commit's RMW; coherence then guarantees this load
             // sees such a commit's lock or its new version.
             let w = lock.load(Ordering::Relaxed);
-            if w.is_locked() {
+            let valid = if w.is_locked() {
                 w.owner() == self.owner
                     && self.records[w.record() as usize].saved.version() <= self.rv
             } else {
                 w.version() <= self.rv
-            }
+            };
+            !valid
         })
     }
 
@@ -398,6 +415,7 @@ impl<'a> Attempt<'a> for Tl2Tx<'a> {
         self.read_only = self.next_read_only;
         self.has_read = false;
         self.doomed = None;
+        self.conflict = 0;
         self.reads.clear();
         self.redo.clear();
     }
@@ -421,6 +439,12 @@ impl<'a> Attempt<'a> for Tl2Tx<'a> {
     fn rollback(&mut self) {
         // Locks are only held inside commit_writes, which releases them on every failure path.
         debug_assert!(self.records.is_empty());
+    }
+
+    const RECORDS_CONFLICTS: bool = true;
+
+    fn take_conflict(&mut self) -> Option<usize> {
+        Some(core::mem::take(&mut self.conflict)).filter(|&a| a != 0)
     }
 }
 

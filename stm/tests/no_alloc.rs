@@ -131,3 +131,52 @@ fn the_counter_counts() {
     drop(v);
     assert_eq!(COUNT.with(|c| c.get()), 1);
 }
+
+/// One attributed transaction on `a` that reads `w` and sees `b` overwrite it before it can
+/// commit: at least one conflict abort, whose word `a`'s conflict log records.
+fn conflicted<'a, A: Handle<'a>, B: Handle<'a>>(
+    a: &mut A,
+    b: &mut B,
+    w: &'a TWord,
+    out: &'a TWord,
+) {
+    let mut attempts = 0u64;
+    a.site("conflicted");
+    a.atomically(|tx| {
+        attempts += 1;
+        let v = tx.read(w)?;
+        if attempts <= 2 {
+            b.atomically(|t| t.write(w, v.wrapping_add(1))).unwrap();
+        }
+        tx.write(out, v)
+    })
+    .unwrap();
+}
+
+fn conflict_recording_allocations<B: Backend>(backend: &B) -> u64 {
+    // More distinct words than a conflict log holds, so the overflow path runs too.
+    let words: Vec<TWord> = (0..3000).map(TWord::new).collect();
+    let out = TWord::new(0);
+    let mut a = tm::sites::Attributed::new(backend.handle());
+    let mut b = backend.handle();
+    for w in &words[..4] {
+        conflicted(&mut a, &mut b, w, &out);
+    }
+    COUNT.with(|c| c.set(0));
+    COUNTING.with(|on| on.set(true));
+    for round in 0..3000 {
+        conflicted(&mut a, &mut b, &words[round % words.len()], &out);
+    }
+    COUNTING.with(|on| on.set(false));
+    let log = a.conflicts().expect("an STM has a conflict log");
+    assert!(log.total() >= 3000, "every round aborts at least once");
+    assert!(log.overflow() > 0, "the overflow path ran");
+    COUNT.with(|c| c.get())
+}
+
+#[test]
+fn recording_conflict_words_does_not_allocate() {
+    assert_eq!(conflict_recording_allocations(&Tl2::new()), 0, "tl2");
+    assert_eq!(conflict_recording_allocations(&Lsa::new()), 0, "lsa");
+    assert_eq!(conflict_recording_allocations(&Norec::new()), 0, "norec");
+}

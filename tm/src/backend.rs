@@ -1,5 +1,6 @@
 //! The backend, per-thread handle and transaction traits.
 
+use crate::conflicts::ConflictLog;
 use crate::{Abort, Accounting, TWord, ThreadStats, UserAbort};
 
 /// The barriers a transactional closure uses for every shared access.
@@ -47,7 +48,19 @@ pub trait Handle<'a> {
     /// This thread's statistics since the handle was created or last reset.
     fn stats(&self) -> &ThreadStats;
 
-    /// Returns this thread's statistics and starts counting afresh (for example after warm-up).
+    /// The words this handle's conflict aborts happened on ([`crate::conflicts`]), if its backend
+    /// records them (the word-based STMs); `None` for hardware TM, which reports no address.
+    fn conflicts(&self) -> Option<&ConflictLog> {
+        None
+    }
+
+    /// The conflict log, to enable it, tag it or clear it ([`Handle::conflicts`]).
+    fn conflicts_mut(&mut self) -> Option<&mut ConflictLog> {
+        None
+    }
+
+    /// Returns this thread's statistics and starts counting afresh (for example after warm-up);
+    /// clears the conflict log too, if there is one.
     fn take_stats(&mut self) -> ThreadStats;
 }
 

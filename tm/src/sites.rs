@@ -11,7 +11,12 @@
 //! transaction and, for a site seen for the first time, pushes a record into a vector reserved at
 //! construction ([`MAX_SITES`]; later sites share one `(other sites)` record), so it allocates
 //! nothing in the steady state.
+//!
+//! It also enables the inner handle's conflict log, if it has one ([`crate::conflicts`]), and
+//! tags it with the site's index before each transaction, so every conflict word is charged to
+//! the site whose transaction aborted on it ([`Attributed::take_conflicts`]).
 
+use crate::conflicts::{ConflictLog, WordCount};
 use crate::{Abort, AbortCause, Handle, ThreadStats, UserAbort};
 use core::panic::Location;
 
@@ -62,11 +67,16 @@ pub struct Attributed<H> {
 }
 
 impl<H> Attributed<H> {
-    /// Wraps `inner`, whose statistics so far are not attributed to any site.
-    pub fn new<'a>(inner: H) -> Self
+    /// Wraps `inner`, whose statistics so far are not attributed to any site, and enables its
+    /// conflict log (if it has one).
+    pub fn new<'a>(mut inner: H) -> Self
     where
         H: Handle<'a>,
     {
+        if let Some(log) = inner.conflicts_mut() {
+            log.clear();
+            log.enable();
+        }
         Attributed {
             last: inner.stats().clone(),
             inner,
@@ -84,6 +94,20 @@ impl<H> Attributed<H> {
     /// get the records that sum to the statistics it returns).
     pub fn take_sites(&mut self) -> Vec<SiteStats> {
         core::mem::replace(&mut self.sites, Vec::with_capacity(MAX_SITES + 1))
+    }
+
+    /// Returns the conflict words recorded so far, each charged to its site, and clears the log;
+    /// `None` if the inner handle records none (hardware TM). Call it before
+    /// [`Attributed::take_sites`], which forgets the sites' names.
+    pub fn take_conflicts<'a>(&mut self) -> Option<Vec<WordCount>>
+    where
+        H: Handle<'a>,
+    {
+        let sites = &self.sites;
+        let log = self.inner.conflicts_mut()?;
+        let words = log.words(|tag| sites.get(usize::from(tag)).map(|s| s.site.name()));
+        log.clear();
+        Some(words)
     }
 
     /// The wrapped handle.
@@ -178,9 +202,13 @@ impl<'a, H: Handle<'a>> Handle<'a> for Attributed<H> {
             Some(label) => Site::Label(label),
             None => Site::Location(Location::caller()),
         };
+        let i = slot(&mut self.sites, site);
+        if let Some(log) = self.inner.conflicts_mut() {
+            // At most MAX_SITES + 1 records, so the index fits a u16.
+            log.set_tag(i as u16);
+        }
         let out = self.inner.atomically(body);
         // Disjoint fields: the inner statistics are read in place, not copied.
-        let i = slot(&mut self.sites, site);
         add_difference(&mut self.sites[i].stats, self.inner.stats(), &mut self.last);
         out
     }
@@ -192,6 +220,14 @@ impl<'a, H: Handle<'a>> Handle<'a> for Attributed<H> {
 
     fn stats(&self) -> &ThreadStats {
         self.inner.stats()
+    }
+
+    fn conflicts(&self) -> Option<&ConflictLog> {
+        self.inner.conflicts()
+    }
+
+    fn conflicts_mut(&mut self) -> Option<&mut ConflictLog> {
+        self.inner.conflicts_mut()
     }
 
     /// Also discards the per-site records (take them first with [`Attributed::take_sites`]).

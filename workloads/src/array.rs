@@ -145,6 +145,13 @@ impl Workload for Array {
         t.committed += 1;
     }
 
+    /// `slots`, one per line or packed.
+    fn regions(&self) -> tm::regions::Regions {
+        let mut r = tm::regions::Regions::new();
+        r.add(self.slots.region("slots"));
+        r
+    }
+
     fn check(&self, threads: &[ArrayThread]) -> Result<(), String> {
         let committed: u64 = threads.iter().map(|t| t.committed).sum();
         let expected = committed.wrapping_mul(self.config.writes as u64);

@@ -155,6 +155,13 @@ impl Workload for Bank {
         }
     }
 
+    /// `accounts`, 8 bytes apart.
+    fn regions(&self) -> tm::regions::Regions {
+        let mut r = tm::regions::Regions::new();
+        r.add(tm::regions::Region::words("accounts", &self.accounts));
+        r
+    }
+
     fn counters(&self, t: &BankThread, out: &mut [u64]) {
         out[0] += t.transfers;
         out[1] += t.cancelled;

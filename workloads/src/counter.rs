@@ -88,6 +88,13 @@ impl Workload for Counter {
         t.committed += 1;
     }
 
+    /// `counters`, one per line or packed.
+    fn regions(&self) -> tm::regions::Regions {
+        let mut r = tm::regions::Regions::new();
+        r.add(self.slots.region("counters"));
+        r
+    }
+
     fn check(&self, threads: &[CounterThread]) -> Result<(), String> {
         let committed: u64 = threads.iter().map(|t| t.committed).sum();
         let found = self.slots.sum();

@@ -77,6 +77,13 @@ impl Workload for FalseSharing {
         t.committed += 1;
     }
 
+    /// `counters`, one per thread, one per line or packed.
+    fn regions(&self) -> tm::regions::Regions {
+        let mut r = tm::regions::Regions::new();
+        r.add(self.counters.region("counters"));
+        r
+    }
+
     fn check(&self, threads: &[FalseSharingThread]) -> Result<(), String> {
         for t in threads {
             let found = self.counters.get(t.index).load();

@@ -35,6 +35,7 @@
 
 pub mod array;
 pub mod bank;
+pub mod conflicts;
 pub mod counter;
 pub mod false_sharing;
 pub mod gil;
@@ -74,6 +75,12 @@ pub trait Workload: Sync {
     /// `out` (which has one entry per counter).
     fn counters(&self, t: &Self::Thread, out: &mut [u64]) {
         let _ = (t, out);
+    }
+
+    /// The named arrays of the shared data ([`tm::regions`]), so that a conflict address reads
+    /// as `accounts[17]`. Called after a point, never while it runs; empty by default.
+    fn regions(&self) -> tm::regions::Regions {
+        tm::regions::Regions::new()
     }
 
     /// Checks the shared data against what the threads did, after all of them have joined.

@@ -25,9 +25,11 @@
 //! costs one uncontended load per operation.
 
 use crate::Workload;
+use crate::conflicts::Conflict;
 use core::fmt;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use tm::conflicts::WordCount;
 use tm::rng::SplitMix64;
 use tm::sites::{Attributed, SiteStats};
 use tm::{Backend, Handle, ThreadStats};
@@ -107,6 +109,9 @@ pub struct ThreadOutcome {
     pub elapsed: Duration,
     /// Its statistics per site ([`Plan::attribute`]; empty otherwise), summing to `stats`.
     pub sites: Vec<SiteStats>,
+    /// The words its conflict aborts happened on, per site ([`Plan::attribute`] and a backend
+    /// that records them, [`tm::Handle::conflicts`]; `None` otherwise).
+    pub conflicts: Option<Vec<WordCount>>,
 }
 
 /// What one point measured.
@@ -129,6 +134,11 @@ pub struct Outcome {
     /// Statistics per site merged over the workers, by site name ([`Plan::attribute`]; empty
     /// otherwise): they sum exactly to `total`.
     pub sites: Vec<(String, ThreadStats)>,
+    /// The conflict words of every worker, named by the workload's regions and merged
+    /// ([`crate::conflicts::resolve`]): `None` unless [`Plan::attribute`] is on and the backend
+    /// records words (hardware TM gives no address). Their counts sum to the conflict aborts the
+    /// backend named a word for (for the STMs, every one).
+    pub conflicts: Option<Vec<Conflict>>,
 }
 
 impl Outcome {
@@ -277,9 +287,25 @@ pub fn run<B: Backend, W: Workload>(
         counters,
         check: workload.check(&states),
         sites: tm::sites::merge_sites(threads.iter().flat_map(|t| &t.sites)),
+        conflicts: conflicts_of(&threads, workload),
         threads,
         accounting: plan.accounting,
     })
+}
+
+/// The threads' conflict words, resolved by the workload's regions (`None` if no thread has any).
+fn conflicts_of<W: Workload>(threads: &[ThreadOutcome], workload: &W) -> Option<Vec<Conflict>> {
+    if threads.iter().all(|t| t.conflicts.is_none()) {
+        return None;
+    }
+    let regions = workload.regions();
+    Some(crate::conflicts::resolve(
+        threads
+            .iter()
+            .filter_map(|t| t.conflicts.as_ref())
+            .flatten(),
+        &regions,
+    ))
 }
 
 /// The coordinator's part: release the workers together, time the warm-up and the measurement.
@@ -352,17 +378,20 @@ fn worker<B: Backend, W: Workload>(
             pinned,
             phase,
             ready,
-            |h| h.take_sites(),
+            |h| {
+                let conflicts = h.take_conflicts();
+                (h.take_sites(), conflicts)
+            },
         )
     } else {
         drive(h, workload, plan, index, seed, pinned, phase, ready, |_| {
-            Vec::new()
+            (Vec::new(), None)
         })
     }
 }
 
 /// The worker's loop on its handle `h` (plain or attributed); `sites` takes the per-site records
-/// at the end, before the statistics are taken.
+/// and the conflict words at the end, before the statistics are taken.
 #[allow(clippy::too_many_arguments)]
 fn drive<'a, H: Handle<'a>, W: Workload>(
     mut h: H,
@@ -373,7 +402,7 @@ fn drive<'a, H: Handle<'a>, W: Workload>(
     pinned: Option<usize>,
     phase: &AtomicU8,
     ready: &AtomicUsize,
-    sites: impl FnOnce(&mut H) -> Vec<SiteStats>,
+    sites: impl FnOnce(&mut H) -> (Vec<SiteStats>, Option<Vec<WordCount>>),
 ) -> Worker<W::Thread> {
     let mut state = workload.thread(index, seed);
     // Relaxed: see the module documentation.
@@ -411,7 +440,7 @@ fn drive<'a, H: Handle<'a>, W: Workload>(
         }
     }
     let end = Instant::now();
-    let sites = sites(&mut h);
+    let (sites, conflicts) = sites(&mut h);
     let stats = h.take_stats();
     drop(h);
     let mut counters = vec![0u64; W::COUNTERS.len()];
@@ -427,6 +456,7 @@ fn drive<'a, H: Handle<'a>, W: Workload>(
             ops,
             elapsed: end - start,
             sites,
+            conflicts,
         },
         counters,
         start,

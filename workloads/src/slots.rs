@@ -117,6 +117,12 @@ impl Slots {
         (0..self.len).map(|i| self.get(i))
     }
 
+    /// The slots as a named region ([`tm::regions`]): element `i` is slot `i`, 8 bytes from the
+    /// next when packed, 64 in the `lines` layout.
+    pub fn region(&self, name: &'static str) -> tm::regions::Region {
+        tm::regions::Region::new(name, self.get(0), self.stride * 8, self.len)
+    }
+
     /// The wrapping sum of every slot, read outside any transaction (for checks after the threads
     /// joined).
     pub fn sum(&self) -> u64 {

@@ -12,7 +12,7 @@ pub mod point;
 pub mod workload;
 
 use crate::backends::BackendSpec;
-use crate::results::{SiteRow, WorkloadRow};
+use crate::results::{ConflictRow, SiteRow, WorkloadRow};
 use anyhow::{Result, bail};
 use args::{MeasureArgs, Measurement, WorkloadArgs};
 use clap::{Args, ValueEnum};
@@ -79,6 +79,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     }
     let mut rows = Vec::new();
     let mut sites = Vec::new();
+    let mut conflicts = Vec::new();
     for rep in 0..args.reps {
         let seed = if args.reps == 1 {
             args.measure.seed
@@ -92,6 +93,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
             &m.outcome.sites,
             measurement.cycles,
         ));
+        if let Some(words) = &m.outcome.conflicts {
+            conflicts.extend(ConflictRow::of_point(&row, words));
+        }
         match args.format {
             Format::Json => println!("{}", row.to_json()),
             Format::Text if rep == 0 => {
@@ -113,7 +117,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     if args.format == Format::Text {
         print!("{}", summary(&rows));
         if measurement.attribute {
-            print!("{}", crate::aborts_report::render(&sites));
+            print!("{}", crate::aborts_report::render(&sites, &conflicts));
         }
     }
     if let Some(bad) = rows.iter().find(|r| !r.check_ok) {

@@ -37,7 +37,7 @@ const COLOURS: [RGBColor; 10] = [
 ];
 
 /// Abort-cause colours, by [`AbortCause::index`].
-const CAUSE_COLOURS: [RGBColor; AbortCause::COUNT] = [
+pub(super) const CAUSE_COLOURS: [RGBColor; AbortCause::COUNT] = [
     RGBColor(214, 39, 40),   // conflict
     RGBColor(31, 119, 180),  // capacity
     RGBColor(148, 103, 189), // explicit
@@ -51,15 +51,20 @@ const CAUSE_COLOURS: [RGBColor; AbortCause::COUNT] = [
     RGBColor(23, 190, 207),  // locked_at_commit
 ];
 
-const WIDTH: u32 = 1500;
-const LEGEND_W: u32 = 300;
-const GRID: RGBColor = RGBColor(225, 225, 225);
+/// Width of every workload chart.
+pub(super) const WIDTH: u32 = 1500;
+/// Width of the legend column.
+pub(super) const LEGEND_W: u32 = 300;
+/// Colour of grid lines.
+pub(super) const GRID: RGBColor = RGBColor(225, 225, 225);
 
-fn font(size: u32) -> TextStyle<'static> {
+/// Black text of `size` pixels.
+pub(super) fn font(size: u32) -> TextStyle<'static> {
     (FAMILY, size).into_font().color(&BLACK)
 }
 
-fn grey(size: u32) -> TextStyle<'static> {
+/// Grey text of `size` pixels.
+pub(super) fn grey(size: u32) -> TextStyle<'static> {
     (FAMILY, size).into_font().color(&RGBColor(90, 90, 90))
 }
 
@@ -80,10 +85,10 @@ enum ChartKind {
 }
 
 /// The lines above every chart.
-struct Caption {
-    title: String,
-    lines: Vec<String>,
-    warning: Option<String>,
+pub(super) struct Caption {
+    pub(super) title: String,
+    pub(super) lines: Vec<String>,
+    pub(super) warning: Option<String>,
 }
 
 /// What the charts need of a run.
@@ -159,12 +164,14 @@ pub fn charts(meta: &Meta, spec: &ScalingSpec, rows: &[WorkloadRow]) -> Vec<Char
     out
 }
 
-fn caption(meta: &Meta, spec: &ScalingSpec, which: &str) -> Caption {
+/// The caption of chart `which` of a workload run (`modelled HTM - ` in the title of model runs).
+pub(super) fn caption(meta: &Meta, spec: &ScalingSpec, which: &str) -> Caption {
     let what = match (which, spec.sizes.as_ref()) {
         ("throughput", None) => "throughput against threads".to_string(),
         ("throughput", Some(_)) => "throughput against transaction size".to_string(),
         ("aborts", None) => "abort rate and abort causes against threads".to_string(),
         ("aborts", Some(_)) => "abort rate against transaction size".to_string(),
+        ("sites", _) => "time lost in aborts by site and cause".to_string(),
         _ => "fastest backend per transaction size and thread count".to_string(),
     };
     let partial = match meta.status {
@@ -175,12 +182,21 @@ fn caption(meta: &Meta, spec: &ScalingSpec, which: &str) -> Caption {
     let date = meta.started.get(..10).unwrap_or(&meta.started);
     let mut lines = vec![
         format!("{} - {date}", meta.machine.cpu_label()),
-        format!(
-            "{}; {}; median of {} reps, whiskers min to max",
-            spec.workload.describe(),
-            spec.measurement.describe(),
-            spec.reps
-        ),
+        if which == "sites" {
+            format!(
+                "{}; {}; {} reps",
+                spec.workload.describe(),
+                spec.measurement.describe(),
+                spec.reps
+            )
+        } else {
+            format!(
+                "{}; {}; median of {} reps, whiskers min to max",
+                spec.workload.describe(),
+                spec.measurement.describe(),
+                spec.reps
+            )
+        },
     ];
     if let Some(axis) = &spec.sizes {
         lines.push(format!(
@@ -237,6 +253,30 @@ fn caption(meta: &Meta, spec: &ScalingSpec, which: &str) -> Caption {
     }
 }
 
+/// Fills `root` white, draws `caption` at its top and returns the area below.
+pub(super) fn draw_head<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    caption: &Caption,
+) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let head_h = 56 + 24 * caption.lines.len() as u32 + u32::from(caption.warning.is_some()) * 30;
+    let (head, body) = root.split_vertically(head_h);
+    head.draw(&Text::new(caption.title.clone(), (24, 12), font(28)))?;
+    let mut y = 52;
+    for l in &caption.lines {
+        head.draw(&Text::new(l.clone(), (24, y), grey(17)))?;
+        y += 24;
+    }
+    if let Some(w) = &caption.warning {
+        head.draw(&Text::new(
+            w.clone(),
+            (24, y),
+            (FAMILY, 24).into_font().color(&RED),
+        ))?;
+    }
+    Ok(body)
+}
+
 /// Draws `chart` of the run on `root`.
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -252,24 +292,7 @@ pub fn draw<DB: DrawingBackend>(
         cmp: Comparison::of(rows, &order),
     };
     let _ = data.meta;
-    root.fill(&WHITE)?;
-    let head_h = 56
-        + 24 * chart.caption.lines.len() as u32
-        + u32::from(chart.caption.warning.is_some()) * 30;
-    let (head, body) = root.split_vertically(head_h);
-    head.draw(&Text::new(chart.caption.title.clone(), (24, 12), font(28)))?;
-    let mut y = 52;
-    for l in &chart.caption.lines {
-        head.draw(&Text::new(l.clone(), (24, y), grey(17)))?;
-        y += 24;
-    }
-    if let Some(w) = &chart.caption.warning {
-        head.draw(&Text::new(
-            w.clone(),
-            (24, y),
-            (FAMILY, 24).into_font().color(&RED),
-        ))?;
-    }
+    let body = draw_head(root, &chart.caption)?;
     let (w, _) = body.dim_in_pixel();
     let (plot, legend) = body.split_horizontally(w - LEGEND_W);
     match chart.kind {

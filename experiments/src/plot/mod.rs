@@ -1,7 +1,9 @@
 //! Charts, drawn only from a run folder: `tmlab plot DIR`, and the end of every sweep.
 //!
 //! Each run's charts go to `<plots-dir>/<run folder name>/` as `capacity.svg`/`capacity.png` or
-//! `duration.svg`/`duration.png` (overwritten on every redraw: they are derived data). Captions
+//! `duration.svg`/`duration.png` (overwritten on every redraw: they are derived data); workload
+//! runs get [`compare`]'s charts, and `sites.svg`/`sites.png` ([`sites`]) when they were made with
+//! `--attribute`. Captions
 //! name the CPU and the date from `meta.json`, say "MOCK DATA - not a measurement" for mock runs,
 //! and mark partial runs (interrupted, killed, still running) in the title and a banner.
 //!
@@ -25,6 +27,7 @@ pub mod font;
 pub mod links;
 pub mod numfmt;
 pub mod partial;
+pub mod sites;
 pub mod style;
 pub mod ticks;
 
@@ -94,7 +97,11 @@ pub fn draw(run: &Loaded, plots_root: &Path) -> Result<Vec<PathBuf>> {
         let (Rows::Workload(rows), Some(spec)) = (&run.rows, run.meta.spec.scaling()) else {
             unreachable!("only workload runs have no single figure");
         };
-        return draw_comparison(&run.meta, spec, rows, &dir);
+        let mut out = draw_comparison(&run.meta, spec, rows, &dir)?;
+        if run.run.sites().exists() {
+            out.extend(draw_sites(run, spec, &dir)?);
+        }
+        return Ok(out);
     };
     let svg = dir.join(format!("{stem}.svg"));
     let png = dir.join(format!("{stem}.png"));
@@ -162,6 +169,38 @@ fn draw_comparison(
         out.push(png);
     }
     Ok(out)
+}
+
+/// Draws the `sites` chart of a workload run made with `--attribute` from its `sites.csv`.
+fn draw_sites(
+    run: &Loaded,
+    spec: &crate::sweep::scaling::ScalingSpec,
+    dir: &Path,
+) -> Result<Vec<PathBuf>> {
+    let rows = crate::results::site_row::read_sites(&run.run).context("cannot plot")?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let svg = dir.join(format!("{}.svg", sites::STEM));
+    let png = dir.join(format!("{}.png", sites::STEM));
+    let mut text = String::new();
+    sites::draw(
+        &SVGBackend::with_string(&mut text, sites::size()).into_drawing_area(),
+        &run.meta,
+        spec,
+        &rows,
+    )
+    .map_err(|e| anyhow!("cannot draw {}: {e:?}", svg.display()))?;
+    std::fs::write(&svg, font::embed_in_svg(&text))
+        .with_context(|| format!("cannot write {}", svg.display()))?;
+    sites::draw(
+        &BitMapBackend::new(&png, sites::size()).into_drawing_area(),
+        &run.meta,
+        spec,
+        &rows,
+    )
+    .map_err(|e| anyhow!("cannot draw {}: {e:?}", png.display()))?;
+    Ok(vec![svg, png])
 }
 
 /// `Intel(R) Xeon(R) ... (microcode 0x..) - 2026-11-22 - <conditions>`.

@@ -18,6 +18,7 @@
 //! ([`Loaded::load`]) checks every row against the run's own spec ([`validate`]), and tells a
 //! live run from a killed one ([`RunState`]).
 
+pub mod conflict_row;
 pub mod error;
 pub mod loaded;
 pub mod lock;
@@ -28,6 +29,7 @@ pub mod site_row;
 pub mod validate;
 pub mod workload_row;
 
+pub use conflict_row::{CONFLICTS_FILE, ConflictRow};
 pub use error::ResultsError;
 pub use loaded::{Loaded, Rows};
 pub use lock::{Owner, OwnerLock};
@@ -64,6 +66,12 @@ impl RunFolder {
     /// `DIR/sites.csv` (workload sweeps run with `--attribute`).
     pub fn sites(&self) -> PathBuf {
         self.dir.join(SITES_FILE)
+    }
+
+    /// `DIR/conflicts.csv` (workload sweeps run with `--attribute`: the words of the STMs'
+    /// conflict aborts).
+    pub fn conflicts(&self) -> PathBuf {
+        self.dir.join(CONFLICTS_FILE)
     }
 
     /// `DIR/meta.json`.

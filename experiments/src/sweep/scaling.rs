@@ -25,8 +25,8 @@ use crate::bench::workload::{Knob, WorkloadSpec};
 use crate::dirs::{PlotsDirArg, ResultsDirArg};
 use crate::machine::Machine;
 use crate::progress::Progress;
-use crate::results::SiteRow;
 use crate::results::validate::RowSpec;
+use crate::results::{ConflictRow, SiteRow};
 use crate::results::{Hardware, Status, WorkloadRow};
 use crate::usage::usage;
 use anyhow::{Result, bail};
@@ -437,6 +437,15 @@ pub fn run(kind: &SweepKind) -> Result<()> {
     } else {
         None
     };
+    let mut conflicts = if s.measurement.attribute {
+        Some(crate::results::conflict_row::open_conflicts(
+            &sess.run,
+            &sess.rows,
+            common.resume.is_some(),
+        )?)
+    } else {
+        None
+    };
     let progress = Progress::new(Some(plan.len() as u64), sess.rows.len() as u64);
     let mut outcome = Ok(None);
     for p in &plan[sess.rows.len()..] {
@@ -445,7 +454,7 @@ pub fn run(kind: &SweepKind) -> Result<()> {
             break;
         }
         let backend = &s.backends[p.backend];
-        let step = (|| -> Result<(WorkloadRow, Vec<(String, tm::ThreadStats)>)> {
+        let step = (|| -> Result<(WorkloadRow, workloads::runner::Outcome)> {
             let workload = s.workload_at(p.size)?;
             let seed = point::point_seed(s.seed, p.rep);
             let m = point::measure(
@@ -457,14 +466,19 @@ pub fn run(kind: &SweepKind) -> Result<()> {
                 &cores,
             )?;
             let row = point::row(&workload, backend, p.size, p.rep, seed, &m.outcome);
-            Ok((row, m.outcome.sites))
+            Ok((row, m.outcome))
         })();
         match step {
-            Ok((row, by_site)) => {
-                // The site rows first: a run stopped in between re-measures the point, and the
-                // resume drops site rows without their point row.
+            Ok((row, measured)) => {
+                // The site and conflict rows first: a run stopped in between re-measures the
+                // point, and the resume drops those rows without their point row.
                 if let Some(w) = &mut sites {
-                    for r in SiteRow::of_point(&row, &by_site, s.measurement.cycles) {
+                    for r in SiteRow::of_point(&row, &measured.sites, s.measurement.cycles) {
+                        w.append(&r)?;
+                    }
+                }
+                if let (Some(w), Some(words)) = (&mut conflicts, &measured.conflicts) {
+                    for r in ConflictRow::of_point(&row, words) {
                         w.append(&r)?;
                     }
                 }

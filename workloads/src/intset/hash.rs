@@ -89,6 +89,13 @@ impl Structure for HashTable {
         list::remove(&self.pool, self.head(key), tx, key)
     }
 
+    fn regions(&self) -> tm::regions::Regions {
+        let mut r = tm::regions::Regions::new();
+        r.add(self.pool.region("list nodes"))
+            .add(self.buckets.region("bucket heads"));
+        r
+    }
+
     fn census(&self) -> Result<Census, String> {
         let mut reachable = vec![false; self.pool.nodes() as usize];
         let mut size = 0;

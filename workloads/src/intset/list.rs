@@ -244,6 +244,13 @@ impl Structure for LinkedList {
         remove(&self.pool, self.head.get(0), tx, key)
     }
 
+    fn regions(&self) -> tm::regions::Regions {
+        let mut r = tm::regions::Regions::new();
+        r.add(self.pool.region("list nodes"))
+            .add(self.head.region("list head"));
+        r
+    }
+
     fn census(&self) -> Result<Census, String> {
         let mut reachable = vec![false; self.pool.nodes() as usize];
         let size = census(

@@ -348,6 +348,9 @@ pub trait Structure: Sized + Sync + Send {
     /// Checks the structure's invariants with plain loads (no thread may be using it); `Err`
     /// names the first property found broken.
     fn census(&self) -> Result<Census, String>;
+
+    /// The structure's named arrays: its node pool and its heads ([`Workload::regions`]).
+    fn regions(&self) -> tm::regions::Regions;
 }
 
 /// An integer set as a [`Workload`] (see the module documentation).
@@ -468,6 +471,10 @@ fn transact<'a, H: Handle<'a>, R>(
 
 impl<S: Structure> Workload for Intset<S> {
     type Thread = IntsetThread;
+
+    fn regions(&self) -> tm::regions::Regions {
+        self.set.regions()
+    }
 
     /// Lookups, lookups that found their key, attempted and effective updates, then inserts and
     /// removes, attempted and effective.

@@ -103,6 +103,11 @@ impl<const W: usize> Pool<W> {
         &self.lines[w / WORDS_PER_LINE].0[w % WORDS_PER_LINE]
     }
 
+    /// The nodes as a named region ([`tm::regions`]): element `i` is node `i`, `W` words long.
+    pub(crate) fn region(&self, name: &'static str) -> tm::regions::Region {
+        tm::regions::Region::new(name, self.word(0, 0), W * 8, self.nodes as usize)
+    }
+
     /// Word `field` of a node that must exist: [`Violation::NullLink`] for [`NIL`].
     #[inline]
     pub(crate) fn at(&self, node: NodeIndex, field: usize) -> Result<&TWord, Violation> {

@@ -492,6 +492,13 @@ impl Structure for RbTree {
         }
     }
 
+    fn regions(&self) -> tm::regions::Regions {
+        let mut r = tm::regions::Regions::new();
+        r.add(self.pool.region("tree nodes"))
+            .add(self.root.region("tree root"));
+        r
+    }
+
     fn census(&self) -> Result<Census, String> {
         let pool = &self.pool;
         let link = |raw: u64, what: &dyn Fn() -> String| {

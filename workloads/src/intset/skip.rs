@@ -270,6 +270,14 @@ impl Structure for SkipList {
         Ok(Some(node))
     }
 
+    fn regions(&self) -> tm::regions::Regions {
+        let mut r = tm::regions::Regions::new();
+        r.add(self.pool.region("skip-list nodes"))
+            .add(self.head.region("skip-list heads"))
+            .add(self.levels.region("skip-list levels"));
+        r
+    }
+
     fn census(&self) -> Result<Census, String> {
         let levels = self.levels.get(0).load();
         if !(1..=MAX_LEVEL as u64).contains(&levels) {
