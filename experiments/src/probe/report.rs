@@ -439,7 +439,7 @@ pub fn verdict(r: &ProbeReport, machine: &Machine) -> String {
     };
     format!(
         "RTM unusable here ({reason_kind}): no hardware-transaction figure can be measured on this {}; \
-         only software TM and the lock baseline can",
+         only software TM and the lock baseline (or the modelled HTM, model:*) can run here",
         if machine.cpu.hypervisor {
             "virtual machine"
         } else {
