@@ -65,7 +65,11 @@ fn json_probe_without_rtm_is_one_object_with_nulls_and_a_saved_run() {
             "{key}"
         );
     }
-    assert!(o["lock_xadd_cycles"].as_f64().unwrap() > 0.0);
+    // Measured even without RTM. Its value is a timing, clamped at 0 when a batch is no slower
+    // than the empty loop (it was, once, on a loaded 2-core machine running an unoptimized
+    // build), so only its presence is checked here; benchmarks judge its size.
+    let xadd = o["lock_xadd_cycles"].as_f64().unwrap();
+    assert!(xadd.is_finite() && xadd >= 0.0, "{xadd}");
     for key in [
         "vendor",
         "family",
