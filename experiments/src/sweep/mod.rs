@@ -117,8 +117,13 @@ pub fn run(args: SweepArgs) -> Result<()> {
             let hw = Kernels::new(cpu.tx(), Source::Model, max_lines, patterns, spec.seed());
             return execute(hw, &spec, &common, &dirs);
         }
-        let rtm =
-            htm::Rtm::detect().map_err(|e| anyhow!("sweep {}: RTM unusable: {e}", spec.kind()))?;
+        let rtm = htm::Rtm::detect().map_err(|e| {
+            anyhow!(
+                "sweep {}: RTM unusable: {e} (`--backend model:<preset>` runs the modelled HTM \
+                 instead)",
+                spec.kind()
+            )
+        })?;
         execute(
             Kernels::rtm(rtm, max_lines, patterns, spec.seed()),
             &spec,
