@@ -9,7 +9,9 @@
 //! per abort.
 //!
 //! The log is a fixed, open-addressed hash table of [`CONFLICT_SLOTS`] `(tag, address, count)`
-//! entries (linear probing, at most [`MAX_PROBES`] slots per word): no allocation, ever, and
+//! entries (linear probing, at most [`MAX_PROBES`] slots per word), allocated once when the log
+//! is enabled (a disabled log, the default, is a few words, so handles stay small: loom's
+//! coroutine stacks overflowed with the 24 KiB table inline); then no allocation, ever, and
 //! O(1) per abort even when a workload's conflicts spread over hundreds of words (an audit of
 //! every account). A word that finds its probe window full is counted in the overflow of its tag
 //! ([`ConflictLog::overflow`]), so the counts always sum to the words recorded and every abort
@@ -48,7 +50,8 @@ pub struct ConflictLog {
     enabled: bool,
     tag: u16,
     len: usize,
-    entries: [ConflictEntry; CONFLICT_SLOTS],
+    /// Empty until [`ConflictLog::enable`], then exactly [`CONFLICT_SLOTS`] entries.
+    entries: Vec<ConflictEntry>,
     /// Words that found `entries` full, by tag (clamped to the last).
     overflow: [u64; OVERFLOW_TAGS],
 }
@@ -66,17 +69,16 @@ impl ConflictLog {
             enabled: false,
             tag: 0,
             len: 0,
-            entries: [ConflictEntry {
-                tag: 0,
-                addr: 0,
-                count: 0,
-            }; CONFLICT_SLOTS],
+            entries: Vec::new(),
             overflow: [0; OVERFLOW_TAGS],
         }
     }
 
-    /// Starts recording.
+    /// Starts recording; allocates the table the first time.
     pub fn enable(&mut self) {
+        if self.entries.is_empty() {
+            self.entries = vec![ConflictEntry::default(); CONFLICT_SLOTS];
+        }
         self.enabled = true;
     }
 
@@ -104,7 +106,8 @@ impl ConflictLog {
         let key = ((addr >> 3) as u64) ^ (u64::from(tag) << 48);
         let first = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize;
         for p in 0..MAX_PROBES {
-            // The mask keeps the index in bounds (CONFLICT_SLOTS is a power of two).
+            // The mask keeps the index in bounds (CONFLICT_SLOTS is a power of two, and an
+            // enabled log holds that many entries).
             let e = &mut self.entries[(first + p) & (CONFLICT_SLOTS - 1)];
             if e.count == 0 {
                 *e = ConflictEntry {
