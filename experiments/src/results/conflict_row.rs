@@ -16,7 +16,7 @@
 //! aborts. Hardware TM gives no address (RTM reports none without a PMU), so its points have no
 //! rows, and neither do the locks, which have no conflicts.
 
-use super::points::{PointsWriter, read_points_numbered};
+use super::points::{PointsWriter, open_side_file, read_points_numbered};
 use super::rows::Record;
 use super::{ResultsError, RunFolder, WorkloadRow};
 use serde::{Deserialize, Serialize};
@@ -121,24 +121,9 @@ pub fn open_conflicts(
     points: &[WorkloadRow],
     resume: bool,
 ) -> Result<PointsWriter<ConflictRow>, ResultsError> {
-    let path = run.conflicts();
-    if !resume || !path.exists() {
-        return PointsWriter::create(&path);
-    }
-    let kept: Vec<ConflictRow> = read_points_numbered::<ConflictRow>(&path)?
-        .into_iter()
-        .map(|(_, r)| r)
-        .filter(|r| points.iter().any(|p| r.is_of(p)))
-        .collect();
-    let partial = path.with_extension("csv.partial");
-    let _ = std::fs::remove_file(&partial);
-    let mut w = PointsWriter::create(&partial)?;
-    for r in &kept {
-        w.append(r)?;
-    }
-    drop(w);
-    std::fs::rename(&partial, &path).map_err(ResultsError::io(&path))?;
-    Ok(PointsWriter::append_to(&path)?.0)
+    open_side_file(&run.conflicts(), resume, |r: &ConflictRow| {
+        points.iter().any(|p| r.is_of(p))
+    })
 }
 
 /// Reads `DIR/conflicts.csv`, checking its header and every row; no rows if the file is absent

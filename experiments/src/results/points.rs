@@ -109,6 +109,34 @@ impl<R: Record> PointsWriter<R> {
     }
 }
 
+/// Opens the per-point side file at `path` (`sites.csv`, `conflicts.csv`) for appending: creates
+/// it for a new run; on resume keeps only the rows `of_recorded` accepts (those of points that
+/// `points.csv` holds: a point's side rows are written before its point row, so a run stopped in
+/// between leaves side rows of a point that will be measured again), rewritten atomically.
+pub fn open_side_file<R: Record>(
+    path: &Path,
+    resume: bool,
+    of_recorded: impl Fn(&R) -> bool,
+) -> Result<PointsWriter<R>, ResultsError> {
+    if !resume || !path.exists() {
+        return PointsWriter::create(path);
+    }
+    let kept: Vec<R> = read_points_numbered::<R>(path)?
+        .into_iter()
+        .map(|(_, r)| r)
+        .filter(|r| of_recorded(r))
+        .collect();
+    let partial = path.with_extension("csv.partial");
+    let _ = std::fs::remove_file(&partial);
+    let mut w = PointsWriter::create(&partial)?;
+    for r in &kept {
+        w.append(r)?;
+    }
+    drop(w);
+    std::fs::rename(&partial, path).map_err(ResultsError::io(path))?;
+    Ok(PointsWriter::append_to(path)?.0)
+}
+
 /// Reads every row of a `points.csv`, checking the header, every field and that the counts add up.
 /// (Test-only: every reader of a run folder also checks the rows against the run's spec, with
 /// [`super::validate::load_rows`].)

@@ -18,7 +18,7 @@
 //! `user_aborts`). Hardware transactions give no conflict address without a PMU, so no row names
 //! one.
 
-use super::points::{PointsWriter, read_points_numbered};
+use super::points::{PointsWriter, open_side_file, read_points_numbered};
 use super::rows::Record;
 use super::{ResultsError, RunFolder, WorkloadRow};
 use serde::{Deserialize, Serialize};
@@ -155,24 +155,9 @@ pub fn open_sites(
     points: &[WorkloadRow],
     resume: bool,
 ) -> Result<PointsWriter<SiteRow>, ResultsError> {
-    let path = run.sites();
-    if !resume || !path.exists() {
-        return PointsWriter::create(&path);
-    }
-    let kept: Vec<SiteRow> = read_points_numbered::<SiteRow>(&path)?
-        .into_iter()
-        .map(|(_, r)| r)
-        .filter(|r| points.iter().any(|p| r.is_of(p)))
-        .collect();
-    let partial = path.with_extension("csv.partial");
-    let _ = std::fs::remove_file(&partial);
-    let mut w = PointsWriter::create(&partial)?;
-    for r in &kept {
-        w.append(r)?;
-    }
-    drop(w);
-    std::fs::rename(&partial, &path).map_err(ResultsError::io(&path))?;
-    Ok(PointsWriter::append_to(&path)?.0)
+    open_side_file(&run.sites(), resume, |r: &SiteRow| {
+        points.iter().any(|p| r.is_of(p))
+    })
 }
 
 /// Reads `DIR/sites.csv`, checking its header and every row.
