@@ -76,21 +76,15 @@ impl ConflictRow {
 
     /// Whether this row belongs to the point and repetition of `point`.
     pub fn is_of(&self, point: &WorkloadRow) -> bool {
-        (
-            &self.workload,
-            &self.backend,
+        let key = (
+            &*self.workload,
+            &*self.backend,
             self.size,
             self.threads,
             self.rep,
             self.seed,
-        ) == (
-            &point.workload,
-            &point.backend,
-            point.size,
-            point.threads,
-            point.rep,
-            point.seed,
-        )
+        );
+        key == point.point_key()
     }
 }
 

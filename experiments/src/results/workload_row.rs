@@ -96,7 +96,23 @@ pub struct WorkloadRow {
     pub cores: String,
 }
 
+/// What identifies a point's repetition across a run's files: workload, backend, size, threads,
+/// rep and seed (the rows of `sites.csv` and `conflicts.csv` carry the same key).
+pub type PointKey<'a> = (&'a str, &'a str, Option<u64>, u32, u32, u64);
+
 impl WorkloadRow {
+    /// This row's [`PointKey`].
+    pub fn point_key(&self) -> PointKey<'_> {
+        (
+            &self.workload,
+            &self.backend,
+            self.size,
+            self.threads,
+            self.rep,
+            self.seed,
+        )
+    }
+
     const HEADER: &'static [&'static str] = &[
         "workload",
         "backend",
