@@ -6,29 +6,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+use common::{n, table};
+
 const BIN: &str = env!("CARGO_BIN_EXE_tmlab");
-
-/// A CSV file as rows of named fields (no field of these files holds a comma).
-fn table(path: &Path) -> Vec<HashMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
-    lines
-        .map(|l| {
-            header
-                .iter()
-                .cloned()
-                .zip(l.split(',').map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
-fn n(row: &HashMap<String, String>, column: &str) -> u64 {
-    row[column]
-        .parse()
-        .unwrap_or_else(|_| panic!("{column} = {:?}", row[column]))
-}
 
 fn run_ok(args: &[&str], extra: &[&Path]) -> String {
     let o = Command::new(BIN).args(args).args(extra).output().unwrap();

@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_tmlab");
 
 #[test]
@@ -153,7 +155,7 @@ fn sweep_capacity_runs_on_the_model_and_says_so() {
     // 12 lines fit (no CAPACITY abort; the modelled interrupts may abort one now and then, more
     // so when the machine is busy and preempts the thread mid-transaction); 13 never do.
     let points = std::fs::read_to_string(run.join("points.csv")).unwrap();
-    let rows = csv_rows(&points);
+    let rows = common::table(&run.join("points.csv"));
     let row = |lines: &str| rows.iter().find(|r| r["lines"] == lines).unwrap();
     let n = |lines: &str, col: &str| row(lines)[col].parse::<u64>().unwrap();
     assert!(
@@ -169,19 +171,4 @@ fn sweep_capacity_runs_on_the_model_and_says_so() {
     let svg = std::fs::read_to_string(&svg).unwrap();
     assert!(svg.contains("Modelled HTM (model:sapphire-rapids) capacity"));
     std::fs::remove_dir_all(&root).unwrap();
-}
-
-/// The rows of a CSV text, by column name.
-fn csv_rows(text: &str) -> Vec<std::collections::HashMap<String, String>> {
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    lines
-        .map(|l| {
-            header
-                .iter()
-                .zip(l.split(','))
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
 }
