@@ -815,10 +815,12 @@ fn backend_legend<DB: DrawingBackend>(
     Ok(())
 }
 
-fn cause_legend<DB: DrawingBackend>(
+/// The heading "abort cause" and a colour swatch per cause in `present`; returns the height
+/// of the next legend line (shared with the sites chart).
+pub(super) fn cause_swatches<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     present: &[AbortCause],
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Result<i32, DrawingAreaErrorKind<DB::ErrorType>> {
     area.draw(&Text::new("abort cause".to_string(), (8, 40), font(18)))?;
     let mut y = 76;
     for c in present {
@@ -829,6 +831,14 @@ fn cause_legend<DB: DrawingBackend>(
         area.draw(&Text::new(c.name().to_string(), (40, y - 9), font(16)))?;
         y += 28;
     }
+    Ok(y)
+}
+
+fn cause_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    present: &[AbortCause],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let y = cause_swatches(area, present)?;
     area.draw(&PathElement::new(
         vec![(19, y - 8), (19, y + 8)],
         BLACK.stroke_width(4),

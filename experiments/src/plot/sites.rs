@@ -8,7 +8,9 @@
 //! (the workload's own cancellations, such as an overdrawn transfer) are left out, as in the
 //! abort rate. The caption is that of the other workload charts (so model runs say "modelled").
 
-use super::compare::{CAUSE_COLOURS, Caption, GRID, LEGEND_W, WIDTH, draw_head, font, grey};
+use super::compare::{
+    CAUSE_COLOURS, Caption, GRID, LEGEND_W, WIDTH, cause_swatches, draw_head, font, grey,
+};
 use super::font::FAMILY;
 use crate::results::{Meta, SiteRow};
 use crate::stats::si;
@@ -151,7 +153,7 @@ pub fn draw<DB: DrawingBackend>(
     let (w, _) = body.dim_in_pixel();
     let (plot, legend) = body.split_horizontally(w - LEGEND_W);
     let present = bars(&plot, &groups, unit)?;
-    cause_legend(&legend, &present)?;
+    cause_swatches(&legend, &present)?;
     root.present()
 }
 
@@ -238,23 +240,6 @@ fn bars<DB: DrawingBackend>(
         )))?;
     }
     Ok(present)
-}
-
-fn cause_legend<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    present: &[AbortCause],
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    area.draw(&Text::new("abort cause".to_string(), (8, 40), font(18)))?;
-    let mut y = 76;
-    for c in present {
-        area.draw(&Rectangle::new(
-            [(8, y - 8), (30, y + 8)],
-            CAUSE_COLOURS[c.index()].filled(),
-        ))?;
-        area.draw(&Text::new(c.name().to_string(), (40, y - 9), font(16)))?;
-        y += 28;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
