@@ -5,8 +5,9 @@
 //! ([`Measure::Ops`]), timed by the runner itself: from the common start to the end of the
 //! measured operations, so thread spawning and the check are not counted. The bank is the
 //! default one (1024 accounts, an audit every 16 operations, no hot set); at one thread nothing
-//! conflicts, so the difference is the wrapper's own cost per transaction (the site lookup, the
-//! statistics difference and the tag of the conflict log), which the default run never pays.
+//! conflicts, so the difference is the wrapper's own cost (per transaction a comparison of its site
+//! with the previous one; per change of site the statistics difference, the record lookup and the
+//! conflict log's tag), which the default run never pays.
 //!
 //! `cargo bench -p tmlab-workloads --bench attribution` (add `-- --quick` for a short check).
 //! Do not trust numbers taken while other builds or benchmarks share the machine.
