@@ -121,9 +121,34 @@ impl ModelSpec {
     }
 }
 
-/// The configuration measured by `tmlab probe` in the result folder `dir` (its `probe.json`).
+/// The `probe.json` of `dir`: its own, or that of the one probe folder inside it (the `probe`
+/// stage folder of a `tmlab run` or `tmlab compare-model` run, whose probe folder is named when
+/// the probe runs).
+fn probe_file(dir: &Path) -> Result<std::path::PathBuf, String> {
+    let own = dir.join("probe.json");
+    if own.is_file() || !dir.is_dir() {
+        return Ok(own);
+    }
+    let inside: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: cannot read the folder: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path().join("probe.json")))
+        .filter(|p| p.is_file())
+        .collect();
+    match inside.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Ok(own),
+        _ => Err(format!(
+            "{}: holds {} probe folders; name one of them",
+            dir.display(),
+            inside.len()
+        )),
+    }
+}
+
+/// The configuration measured by `tmlab probe` in the result folder `dir` (its `probe.json`, or
+/// that of the one probe folder inside it).
 fn from_probe(dir: &Path) -> Result<ModelConfig, String> {
-    let file = dir.join("probe.json");
+    let file = probe_file(dir)?;
     let text = std::fs::read_to_string(&file)
         .map_err(|e| format!("{}: cannot read the probe result: {e}", file.display()))?;
     let v: serde_json::Value = serde_json::from_str(&text)
@@ -131,7 +156,8 @@ fn from_probe(dir: &Path) -> Result<ModelConfig, String> {
     let probe = v.get("probe").unwrap_or(&v);
     if probe.get("rtm_usable").and_then(|u| u.as_bool()) != Some(true) {
         return Err(format!(
-            "{}: this probe has no RTM figures (RTM was unusable on the machine it ran on{});              model:probe= needs a probe from a machine with working RTM",
+            "{}: this probe has no RTM figures (RTM was unusable on the machine it ran on{}); \
+             model:probe= needs a probe from a machine with working RTM",
             file.display(),
             probe
                 .get("reason")

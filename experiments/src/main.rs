@@ -10,6 +10,7 @@ mod aborts_report;
 mod analysis;
 mod backends;
 mod bench;
+mod compare_model;
 mod comparison;
 mod conflicts_report;
 mod dirs;
@@ -53,6 +54,7 @@ Examples:
   tmlab sweep threads --workload bank --backends tl2,norec,lock,htm:glibc
   tmlab plot results/20261122T023519Z-capacity-myhost   # redraw a run's charts
   tmlab report-aborts results/20261122T023519Z-threads-myhost  # aborts per site (--attribute)
+  tmlab compare-model                          # this machine's RTM against its calibrated model
 
 Exit status: 0 success; 1 failure; 2 bad options or values; 130 (SIGINT) or 143 (SIGTERM) when
 a signal stopped a sweep (resume it with --resume DIR).";
@@ -74,8 +76,11 @@ enum Command {
     /// run folder, ending with its report (the main job).
     Run(run::RunArgs),
     /// Rebuild the report (report.md, report.html, charts) of a `tmlab run` folder from its
-    /// files alone.
+    /// files alone (compare.md and compare.html for a `tmlab compare-model` folder).
     Report(report::ReportArgs),
+    /// Run the capacity, duration and 2-thread counter experiments on this machine's RTM and on
+    /// the model calibrated on its probe, and draw both in one chart per experiment.
+    CompareModel(compare_model::CompareArgs),
 }
 
 fn main() -> ExitCode {
@@ -88,6 +93,7 @@ fn main() -> ExitCode {
         Command::ReportAborts(args) => aborts_report::run(args),
         Command::Run(args) => run::run(args),
         Command::Report(args) => report::run(args),
+        Command::CompareModel(args) => compare_model::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -817,6 +817,31 @@ fn malformed_inputs_are_refused_cleanly() {
         case(mb(&no_rtm_probe), 2, "this probe has no RTM figures"),
         case(mb("model:probe=@glibc"), 2, "probe= needs"),
     ]);
+    // compare-model: its probe is checked before anything runs.
+    let no_rtm_dir = no_rtm.display().to_string();
+    let missing_probe = model_dir.join("no-probe-here").display().to_string();
+    cases.extend([
+        case(
+            words(&["compare-model", "--mock-hardware"]),
+            2,
+            "--probe <DIR>",
+        ),
+        case(
+            words(&["compare-model", "--probe", &missing_probe]),
+            2,
+            "cannot read the probe result",
+        ),
+        case(
+            words(&["compare-model", "--probe", &no_rtm_dir]),
+            2,
+            "this probe has no RTM figures",
+        ),
+        case(
+            words(&["compare-model", "--quick", "--tiny"]),
+            2,
+            "cannot be used with",
+        ),
+    ]);
     // --backend of the hardware sweeps: rtm or model:<source>, never with the mock.
     let hb = |b: &str| words(&["sweep", "capacity", "--backend", b, "--sizes", "1,2"]);
     cases.extend([

@@ -103,18 +103,25 @@ pub fn draw(run: &Loaded, plots_root: &Path) -> Result<Vec<PathBuf>> {
         }
         return Ok(out);
     };
+    write_figure(&fig, &dir, stem)
+}
+
+/// Draws `fig` as `dir/<stem>.svg` (the font embedded) and `dir/<stem>.png`; returns both paths.
+pub fn write_figure(fig: &Figure, dir: &Path, stem: &str) -> Result<Vec<PathBuf>> {
+    font::register()?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let svg = dir.join(format!("{stem}.svg"));
     let png = dir.join(format!("{stem}.png"));
     let size = fig.size();
     let mut text = String::new();
     draw::draw_figure(
         &SVGBackend::with_string(&mut text, size).into_drawing_area(),
-        &fig,
+        fig,
     )
     .map_err(|e| anyhow!("cannot draw {}: {e:?}", svg.display()))?;
     std::fs::write(&svg, font::embed_in_svg(&text))
         .with_context(|| format!("cannot write {}", svg.display()))?;
-    draw::draw_figure(&BitMapBackend::new(&png, size).into_drawing_area(), &fig)
+    draw::draw_figure(&BitMapBackend::new(&png, size).into_drawing_area(), fig)
         .map_err(|e| anyhow!("cannot draw {}: {e:?}", png.display()))?;
     Ok(vec![svg, png])
 }

@@ -126,6 +126,18 @@ pub fn build(study: &Study) -> Doc {
         ));
     }
     let sections = study.stages.iter().map(|s| section(study, s)).collect();
+    Doc {
+        title: format!("tmlab viability report: {}", study.manifest.host),
+        verdict,
+        budget: study.manifest.budget_description.clone(),
+        sections,
+        machine: machine(study),
+        commands: commands(study),
+    }
+}
+
+/// Exact command lines: the sessions of the run, then each stage's own command.
+pub(crate) fn commands(study: &Study) -> Vec<String> {
     let mut commands: Vec<String> = study
         .manifest
         .sessions
@@ -135,14 +147,7 @@ pub fn build(study: &Study) -> Doc {
     for s in &study.manifest.stages {
         commands.push(format!("tmlab {}", s.argv(&study.dir, None).join(" ")));
     }
-    Doc {
-        title: format!("tmlab viability report: {}", study.manifest.host),
-        verdict,
-        budget: study.manifest.budget_description.clone(),
-        sections,
-        machine: machine(study),
-        commands,
-    }
+    commands
 }
 
 /// The modelled HTM of the run's capacity or duration stage, if they ran on one.
@@ -689,7 +694,8 @@ fn workload_section(
     (sentence, Some(pivot(&c)))
 }
 
-fn machine(study: &Study) -> Vec<(String, String)> {
+/// The machine, as label and value (the probe's description, else the first sweep's).
+pub(crate) fn machine(study: &Study) -> Vec<(String, String)> {
     let Some(m) = study.machine() else {
         return vec![("machine".into(), "not recorded".into())];
     };

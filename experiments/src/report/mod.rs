@@ -23,7 +23,8 @@ use study::Study;
 #[derive(clap::Args, Debug)]
 #[command(after_long_help = EXAMPLES)]
 pub struct ReportArgs {
-    /// The run folder (`results/<time>-run-<host>`, made by `tmlab run`).
+    /// The run folder (`results/<time>-run-<host>`, made by `tmlab run`, or a
+    /// `results/<time>-compare-model-<host>` folder, made by `tmlab compare-model`).
     pub dir: PathBuf,
 }
 
@@ -52,9 +53,13 @@ pub fn run(args: ReportArgs) -> Result<()> {
     Ok(())
 }
 
-/// Reads the run folder `dir`, draws its charts and writes both reports.
+/// Reads the run folder `dir`, draws its charts and writes both reports (for a `tmlab
+/// compare-model` folder, its comparison: [`crate::compare_model::write`]).
 pub fn write(dir: &Path) -> Result<Written> {
     let study = Study::load(dir)?;
+    if study.manifest.kind == crate::run::manifest::RunKind::CompareModel {
+        return crate::compare_model::write(dir);
+    }
     let mut doc = doc::build(&study);
     let charts_root = dir.join("charts");
     for (section, stage) in doc.sections.iter_mut().zip(&study.stages) {
@@ -77,12 +82,17 @@ pub fn write(dir: &Path) -> Result<Written> {
             });
         }
     }
-    let markdown = dir.join("report.md");
-    std::fs::write(&markdown, markdown::render(&doc))
+    render(dir, &doc, "report")
+}
+
+/// Writes `doc` (its charts drawn) as `DIR/<stem>.md` and the self-contained `DIR/<stem>.html`.
+pub fn render(dir: &Path, doc: &doc::Doc, stem: &str) -> Result<Written> {
+    let markdown = dir.join(format!("{stem}.md"));
+    std::fs::write(&markdown, markdown::render(doc))
         .with_context(|| format!("cannot write {}", markdown.display()))?;
-    let html_path = dir.join("report.html");
+    let html_path = dir.join(format!("{stem}.html"));
     let read = |rel: &Path| std::fs::read_to_string(dir.join(rel)).map_err(|e| e.to_string());
-    std::fs::write(&html_path, html::render(&doc, &read))
+    std::fs::write(&html_path, html::render(doc, &read))
         .with_context(|| format!("cannot write {}", html_path.display()))?;
     Ok(Written {
         markdown,

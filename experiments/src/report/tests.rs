@@ -127,6 +127,7 @@ fn fixture_with(name: &str, rtm: bool, model: Option<&str>) -> PathBuf {
     let stages = stages::plan(&budget, 2, model);
     let mut manifest = Manifest {
         format: crate::run::manifest::FORMAT,
+        kind: crate::run::manifest::RunKind::Viability,
         budget: BudgetName::Tiny,
         budget_description: budget.describe(),
         host: "testhost".into(),

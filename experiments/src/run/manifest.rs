@@ -39,11 +39,35 @@ pub struct Session {
     pub git_commit: String,
 }
 
+/// Which study a run folder holds, and so which report `tmlab report` writes for it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunKind {
+    /// `tmlab run`: the viability study.
+    #[default]
+    Viability,
+    /// `tmlab compare-model`: this machine's RTM against its modelled HTM.
+    CompareModel,
+}
+
+impl RunKind {
+    /// The command that makes (and resumes) such a folder.
+    pub fn command(self) -> &'static str {
+        match self {
+            RunKind::Viability => "tmlab run",
+            RunKind::CompareModel => "tmlab compare-model",
+        }
+    }
+}
+
 /// The contents of `run.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     /// Layout version ([`FORMAT`]).
     pub format: u32,
+    /// The study (absent in folders of earlier builds: the viability study).
+    #[serde(default)]
+    pub kind: RunKind,
     /// The budget.
     pub budget: BudgetName,
     /// The budget in words (from its parameters, see [`super::budget::Budget::describe`]).
@@ -121,6 +145,20 @@ impl Manifest {
         std::fs::write(&tmp, format!("{text}\n"))
             .with_context(|| format!("cannot write {}", tmp.display()))?;
         std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// Fails unless the folder holds a `kind` study, naming the command that resumes it.
+    pub fn expect_kind(&self, dir: &Path, kind: RunKind) -> Result<()> {
+        if self.kind != kind {
+            bail!(
+                "{} was made by `{}`, not `{}`: resume it with `{} --resume`",
+                dir.display(),
+                self.kind.command(),
+                kind.command(),
+                self.kind.command()
+            );
+        }
+        Ok(())
     }
 
     /// Why `stage` was skipped, if it was.

@@ -27,7 +27,7 @@ use crate::run_dir;
 use anyhow::{Context, Result, anyhow, bail};
 use budget::{Budget, BudgetName};
 use clap::Parser;
-use manifest::{Manifest, Session, SkippedStage};
+use manifest::{Manifest, RunKind, Session, SkippedStage};
 use stages::StageState;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
@@ -132,11 +132,12 @@ fn dispatch(cmd: StageCommand) -> Result<()> {
     }
 }
 
-/// `tmlab run --resume DIR`, quoted for a shell.
-fn resume_hint(dir: &Path) -> String {
+/// `tmlab run --resume DIR` (or `compare-model`), quoted for a shell.
+fn resume_hint(kind: RunKind, dir: &Path) -> String {
     let exe = std::env::args().next().unwrap_or_else(|| "tmlab".into());
+    let sub = kind.command().trim_start_matches("tmlab ");
     format!(
-        "{} run --resume {}",
+        "{} {sub} --resume {}",
         crate::sweep::session::shell_quote(&exe),
         crate::sweep::session::shell_quote(&dir.display().to_string())
     )
@@ -146,8 +147,13 @@ fn resume_hint(dir: &Path) -> String {
 pub fn run(args: RunArgs) -> Result<()> {
     let stop = crate::signals::install()?;
     let started = SystemTime::now();
-    let (dir, mut manifest) = match &args.resume {
-        Some(dir) => (dir.clone(), Manifest::read(dir).context("cannot resume")?),
+    let (dir, manifest) = match &args.resume {
+        Some(dir) => {
+            let m = Manifest::read(dir).context("cannot resume")?;
+            m.expect_kind(dir, RunKind::Viability)
+                .context("cannot resume")?;
+            (dir.clone(), m)
+        }
         None => {
             let name = if args.quick {
                 BudgetName::Quick
@@ -176,6 +182,7 @@ pub fn run(args: RunArgs) -> Result<()> {
             let dir = run_dir::create(&args.results.results_dir, "run", &host, started)?;
             let m = Manifest {
                 format: manifest::FORMAT,
+                kind: RunKind::Viability,
                 budget: name,
                 budget_description: budget.describe(),
                 host,
@@ -187,12 +194,34 @@ pub fn run(args: RunArgs) -> Result<()> {
             (dir, m)
         }
     };
+    let resumed = args.resume.is_some();
+    execute(&dir, manifest, started, resumed, stop, |dir| {
+        let written = crate::report::write(dir)?;
+        println!("report: {}", written.markdown.display());
+        println!("{}", written.html.display());
+        Ok(())
+    })
+}
+
+/// Runs the stages of the run folder `dir` (described by `manifest`) that are neither complete
+/// nor skipped, in order, then calls `report`, holding the folder's owner lock throughout
+/// (shared by `tmlab run` and `tmlab compare-model`). Exits the process with 130 or 143 when a
+/// signal stops it between stages; fails after the report when a stage failed.
+pub fn execute(
+    dir: &Path,
+    mut manifest: Manifest,
+    started: SystemTime,
+    resumed: bool,
+    stop: &'static crate::signals::Stop,
+    report: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
+    let dir = dir.to_path_buf();
     let folder = RunFolder::new(&dir);
     let mut lock = folder
         .acquire()
         .map_err(|e| anyhow!("cannot run in {}: {e}", dir.display()))?;
     lock.record_pid()?;
-    if args.resume.is_some() && stages_left(&manifest, &dir)? == 0 {
+    if resumed && stages_left(&manifest, &dir)? == 0 {
         eprintln!(
             "note: every stage of {} is already complete; rewriting the report",
             dir.display()
@@ -207,7 +236,7 @@ pub fn run(args: RunArgs) -> Result<()> {
     manifest.write(&dir)?;
     eprintln!("run folder: {}", dir.display());
     eprintln!("{}", manifest.budget_description);
-    let hint = resume_hint(&dir);
+    let hint = resume_hint(manifest.kind, &dir);
     crate::sweep::session::set_resume_command(hint.clone());
     let rtm = htm::Rtm::detect().map(|_| ()).map_err(|e| e.to_string());
     let total = manifest.stages.len();
@@ -282,10 +311,8 @@ pub fn run(args: RunArgs) -> Result<()> {
         }
     }
     end_session(&mut manifest, &dir)?;
-    let written = crate::report::write(&dir)?;
+    report(&dir)?;
     drop(lock);
-    println!("report: {}", written.markdown.display());
-    println!("{}", written.html.display());
     if !failures.is_empty() {
         bail!(
             "{} stage(s) failed (the report says which): {}",

@@ -47,7 +47,9 @@ impl Stage {
     /// Whether the stage needs usable RTM: the capacity and duration sweeps, unless they run
     /// on the modelled HTM (`--backend model:...`).
     pub fn needs_rtm(&self) -> bool {
-        matches!(self.kind, StageKind::Capacity | StageKind::Duration) && self.model().is_none()
+        matches!(self.kind, StageKind::Capacity | StageKind::Duration)
+            && self.model().is_none()
+            && !self.args.iter().any(|a| a == "--mock-hardware")
     }
 
     /// The modelled HTM a capacity or duration stage runs on (`model:<source>`), if any.
@@ -81,20 +83,19 @@ impl Stage {
 pub const BACKENDS: &str = "tl2,norec,lsa,lock,htm:glibc";
 
 /// The retry policy of the HTM in every workload stage, on RTM and on the model alike.
-const POLICY: &str = "glibc";
+pub const POLICY: &str = "glibc";
 
 /// The stages of a run with `budget` on a machine with `cores` usable cores, in order. With
 /// `model` (a modelled HTM's source, for machines where RTM is unusable), the capacity and
 /// duration stages run on that model and the workload stages run `model:<source>@glibc` in place
-/// of `htm:glibc`: every such figure is a prediction, and says so. The modelled duration stage
-/// makes a third of the attempts: a modelled attempt always spins its whole length (the model
-/// sees its interrupt only at the commit), where a real one stops at the interrupt.
+/// of `htm:glibc`: every such figure is a prediction, and says so ([`duration_args`] says why
+/// the modelled duration stage makes fewer attempts).
 pub fn plan(budget: &Budget, cores: u64, model: Option<&str>) -> Vec<Stage> {
     let backends = match model {
         Some(source) => BACKENDS.replace("htm:glibc", &format!("model:{source}@{POLICY}")),
         None => BACKENDS.to_string(),
     };
-    let s = |v: &[&str]| -> Vec<String> { v.iter().map(|x| x.to_string()).collect() };
+    let s = strings;
     let threads = budget
         .threads(cores)
         .iter()
@@ -130,38 +131,8 @@ pub fn plan(budget: &Budget, cores: u64, model: Option<&str>) -> Vec<Stage> {
             args,
         }
     };
-    let duration_attempts = match model {
-        Some(_) => budget.duration_attempts.div_ceil(3),
-        None => budget.duration_attempts,
-    };
-    let mut duration = s(&[
-        "sweep",
-        "duration",
-        "--attempts",
-        &duration_attempts.to_string(),
-        "--reps",
-        &budget.duration_reps.to_string(),
-        "--steps-per-octave",
-        &budget.duration_steps.to_string(),
-    ]);
-    if let Some(max) = budget.duration_max_cycles {
-        duration.extend(s(&["--max-cycles", &max.to_string()]));
-    }
-    let mut capacity = s(&[
-        "sweep",
-        "capacity",
-        "--op",
-        "read,write",
-        "--pattern",
-        "seq,same-set",
-        "--refine",
-        "--max-lines",
-        &budget.capacity_max_lines.to_string(),
-        "--attempts",
-        &budget.capacity_attempts.to_string(),
-        "--reps",
-        &budget.capacity_reps.to_string(),
-    ]);
+    let mut duration = duration_args(budget, model.is_some());
+    let mut capacity = capacity_args(budget);
     let (mut capacity_title, mut duration_title) = (
         "Capacity: commit probability against footprint".to_string(),
         "Duration: commit probability against transaction length".to_string(),
@@ -179,17 +150,7 @@ pub fn plan(budget: &Budget, cores: u64, model: Option<&str>) -> Vec<Stage> {
             name: "probe".into(),
             title: "Probe: RTM detection, costs and limits".into(),
             kind: StageKind::Probe,
-            args: s(&[
-                "probe",
-                "--attempts",
-                &budget.probe_attempts.to_string(),
-                "--max-read-lines",
-                &budget.probe_max_read_lines.to_string(),
-                "--max-write-lines",
-                &budget.probe_max_write_lines.to_string(),
-                "--max-duration-us",
-                &budget.probe_max_duration_us.to_string(),
-            ]),
+            args: probe_args(budget),
         },
         Stage {
             name: "capacity".into(),
@@ -225,6 +186,70 @@ pub fn plan(budget: &Budget, cores: u64, model: Option<&str>) -> Vec<Stage> {
         ),
         workload("txsize-array", "Transaction size: array", &["array"], true),
     ]
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
+}
+
+/// The probe stage's arguments under `budget`.
+pub fn probe_args(budget: &Budget) -> Vec<String> {
+    strings(&[
+        "probe",
+        "--attempts",
+        &budget.probe_attempts.to_string(),
+        "--max-read-lines",
+        &budget.probe_max_read_lines.to_string(),
+        "--max-write-lines",
+        &budget.probe_max_write_lines.to_string(),
+        "--max-duration-us",
+        &budget.probe_max_duration_us.to_string(),
+    ])
+}
+
+/// The capacity stage's arguments under `budget` (read and write, seq and same-set, refined),
+/// without `--backend`.
+pub fn capacity_args(budget: &Budget) -> Vec<String> {
+    strings(&[
+        "sweep",
+        "capacity",
+        "--op",
+        "read,write",
+        "--pattern",
+        "seq,same-set",
+        "--refine",
+        "--max-lines",
+        &budget.capacity_max_lines.to_string(),
+        "--attempts",
+        &budget.capacity_attempts.to_string(),
+        "--reps",
+        &budget.capacity_reps.to_string(),
+    ])
+}
+
+/// The duration stage's arguments under `budget`, without `--backend`. A `modelled` duration
+/// stage makes a third of the attempts: a modelled attempt always spins its whole length (the
+/// model sees its interrupt only at the commit), where a real one stops at the interrupt.
+pub fn duration_args(budget: &Budget, modelled: bool) -> Vec<String> {
+    let attempts = if modelled {
+        budget.duration_attempts.div_ceil(3)
+    } else {
+        budget.duration_attempts
+    };
+    let mut v = strings(&[
+        "sweep",
+        "duration",
+        "--attempts",
+        &attempts.to_string(),
+        "--reps",
+        &budget.duration_reps.to_string(),
+        "--steps-per-octave",
+        &budget.duration_steps.to_string(),
+    ]);
+    if let Some(max) = budget.duration_max_cycles {
+        v.extend(strings(&["--max-cycles", &max.to_string()]));
+    }
+    v
 }
 
 /// How far a stage got, as its folder shows.
