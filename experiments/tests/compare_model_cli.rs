@@ -3,37 +3,22 @@
 //! (so it runs everywhere), and on this machine's RTM where there is one (SKIPPED elsewhere).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tmlab");
+mod common;
+
+use common::{text, tmlab};
+
+/// A fresh temporary folder for test `name`.
+fn temp(name: &str) -> PathBuf {
+    common::temp(&format!("cmp-{name}"))
+}
 
 /// A probe fixture (illustrative figures, marked as a fixture in the file: not a measurement).
 const PROBE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/probe-fixture-rtm"
 );
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tmlab-cmp-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn tmlab(no_rtm: bool, args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args).stdin(Stdio::null());
-    if no_rtm {
-        c.env("TMLAB_NO_RTM", "1");
-    } else {
-        c.env_remove("TMLAB_NO_RTM");
-    }
-    c
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn entries(dir: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir)

@@ -3,31 +3,16 @@
 //! machine has.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_tmlab");
+mod common;
 
+use common::{text, tmlab};
+
+/// A fresh temporary folder for test `name`.
 fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tmlab-run-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn tmlab(no_rtm: bool, args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args).stdin(Stdio::null());
-    if no_rtm {
-        c.env("TMLAB_NO_RTM", "1");
-    } else {
-        c.env_remove("TMLAB_NO_RTM");
-    }
-    c
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    common::temp(&format!("run-{name}"))
 }
 
 fn last_line(o: &Output) -> PathBuf {

@@ -339,7 +339,7 @@ fn section(
     let status = if hw == model {
         status(hw)
     } else {
-        format!("{}; `{model}`: {}", status(hw), status(model))
+        format!("{}; stage {model}: {}", status(hw), status(model))
     };
     Section {
         id: hw.to_string(),
