@@ -154,6 +154,17 @@ fn from_probe(dir: &Path) -> Result<ModelConfig, String> {
     let v: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| format!("{}: not a probe result: {e}", file.display()))?;
     let probe = v.get("probe").unwrap_or(&v);
+    if let Some(model) = probe.get("model").filter(|m| !m.is_null()) {
+        return Err(format!(
+            "{}: this is a probe of the modelled HTM ({}), not of RTM hardware; model:probe= \
+             needs a probe from a machine with working RTM (name that model directly instead)",
+            file.display(),
+            model
+                .get("backend")
+                .and_then(|b| b.as_str())
+                .unwrap_or("model:?")
+        ));
+    }
     if probe.get("rtm_usable").and_then(|u| u.as_bool()) != Some(true) {
         return Err(format!(
             "{}: this probe has no RTM figures (RTM was unusable on the machine it ran on{}); \

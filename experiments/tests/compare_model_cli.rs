@@ -168,10 +168,15 @@ fn on_this_machines_rtm_the_hardware_and_its_model_are_compared() {
         .output()
         .unwrap();
     let err = text(&o.stderr);
-    if o.status.code() == Some(1) && err.contains("RTM is not usable here") {
-        println!(
-            "SKIPPED on_this_machines_rtm_the_hardware_and_its_model_are_compared: {}",
-            err.trim()
+    if o.status.code() == Some(1)
+        && let Some((_, reason)) = err.split_once("RTM is not usable here: ")
+    {
+        htm::skipped(
+            "on_this_machines_rtm_the_hardware_and_its_model_are_compared",
+            reason
+                .split_once(". A model alone")
+                .map_or(reason, |(r, _)| r)
+                .trim(),
         );
         let _ = std::fs::remove_dir_all(&root);
         return;

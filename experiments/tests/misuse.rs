@@ -868,6 +868,22 @@ fn malformed_inputs_are_refused_cleanly() {
             2,
             "unknown model preset `nehalem`",
         ),
+        // The probe's --backend: the same sources as the sweeps'.
+        case(
+            words(&["probe", "--backend", "htm:glibc"]),
+            2,
+            "expected `rtm` or `model:<preset>`",
+        ),
+        case(
+            words(&["probe", "--backend", "model:nehalem"]),
+            2,
+            "unknown model preset `nehalem`",
+        ),
+        case(
+            words(&["probe", "--backend", &format!("model:probe={no_rtm_dir}")]),
+            2,
+            "has no RTM figures",
+        ),
     ]);
     // tmlab report-aborts of folders without a readable sites.csv.
     let sites_dir = std::env::temp_dir().join(format!("tmlab-misuse-sites-{}", std::process::id()));

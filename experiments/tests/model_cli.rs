@@ -172,3 +172,92 @@ fn sweep_capacity_runs_on_the_model_and_says_so() {
     assert!(svg.contains("Modelled HTM (model:sapphire-rapids) capacity"));
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// `tmlab probe --backend model:<preset>` on any machine: the probe's write-capacity search
+/// finds exactly the modelled L1D's lines; the JSON, the folder name and the verdict say
+/// modelled; the empty transaction's cost is not passed off as a prediction; and such a probe
+/// cannot calibrate `model:probe=` (it measured a model, not hardware).
+#[test]
+fn probe_runs_on_the_model_says_so_and_cannot_calibrate_a_model() {
+    let root = common::temp("model-probe");
+    for (preset, lines) in [("haswell", 512), ("sapphire-rapids", 768)] {
+        let o = common::tmlab(
+            false,
+            &[
+                "probe",
+                "--backend",
+                &format!("model:{preset}"),
+                "--format",
+                "json",
+                "--attempts",
+                "20",
+                "--max-write-lines",
+                "2048",
+                "--max-read-lines",
+                "2048",
+                "--max-duration-us",
+                "50",
+                "--results-dir",
+            ],
+        )
+        .arg(&root)
+        .output()
+        .unwrap();
+        let stderr = common::text(&o.stderr);
+        assert!(o.status.success(), "{stderr}");
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(r["write_capacity_lines"], lines, "{preset}: {r}");
+        assert_eq!(r["model"]["backend"], format!("model:{preset}"));
+        assert!(r["xbegin_xend_cycles"].is_null(), "{r}");
+        assert!(r["hardware"]["xbegin_xend"]["median"].as_f64().unwrap() > 0.0);
+        // Far below the modelled read capacity: the bound of the search, said to be one.
+        assert_eq!(r["read_capacity_lines"], 2048, "{r}");
+        assert!(
+            r["notes"]["read_capacity_lines"]
+                .as_str()
+                .unwrap()
+                .starts_with("lower bound"),
+            "{r}"
+        );
+        let verdict = r["verdict"].as_str().unwrap();
+        assert!(
+            verdict.starts_with(&format!(
+                "Modelled HTM model:{preset}, not this machine's RTM: writes fit {lines} lines"
+            )),
+            "{verdict}"
+        );
+        let saved = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("saved "))
+            .unwrap_or_else(|| panic!("no saved path in {stderr}"));
+        let folder = std::path::Path::new(saved.trim()).parent().unwrap();
+        assert!(
+            folder.to_string_lossy().contains("-probe-model-"),
+            "{}",
+            folder.display()
+        );
+        // A probe of a model is no calibration source.
+        let o = common::tmlab(
+            false,
+            &[
+                "sweep",
+                "capacity",
+                "--sizes",
+                "1",
+                "--backend",
+                &format!("model:probe={}", folder.display()),
+            ],
+        )
+        .output()
+        .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            common::text(&o.stderr).contains(&format!(
+                "is a probe of the modelled HTM (model:{preset}), not of RTM hardware"
+            )),
+            "{}",
+            common::text(&o.stderr)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}

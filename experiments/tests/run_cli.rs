@@ -160,8 +160,13 @@ fn a_run_on_this_machines_rtm_completes_consistently() {
                 .to_string()
                 .contains("-capacity-model-")
         );
-        println!(
-            "SKIPPED the RTM part of a_run_on_this_machines_rtm_completes_consistently: {first}"
+        htm::skipped(
+            "the RTM part of a_run_on_this_machines_rtm_completes_consistently",
+            first
+                .trim_start_matches("- RTM is not usable here: ")
+                .split(". ")
+                .next()
+                .unwrap_or(first),
         );
     }
     let _ = std::fs::remove_dir_all(&root);

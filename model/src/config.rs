@@ -397,6 +397,19 @@ impl ModelConfig {
         self.l1_lines() + self.secondary_read_lines
     }
 
+    /// The geometry and interrupts in one phrase, for captions and reports:
+    /// `64 sets x 8 ways, read capacity 65536 lines, interrupts exponential mean 4000 us`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} sets x {} ways, read capacity {} lines, interrupts {} mean {} us",
+            self.l1_sets,
+            self.l1_ways,
+            self.read_capacity_lines(),
+            self.interrupt_distribution.name(),
+            self.interrupt_mean_us
+        )
+    }
+
     /// The configuration as TOML (what [`ModelConfig::from_toml_str`] reads back).
     pub fn to_toml(&self) -> String {
         toml::to_string(self).expect("a model configuration always serializes")

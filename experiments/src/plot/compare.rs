@@ -226,17 +226,11 @@ pub(super) fn caption(meta: &Meta, spec: &ScalingSpec, which: &str) -> Caption {
     let modelled = if meta.hardware == crate::results::Hardware::Model {
         for b in spec.backends.iter() {
             if let crate::backends::Kind::Model { model, .. } = &b.kind {
-                let c = &model.config;
                 lines.push(format!(
-                    "{}: modelled HTM {} ({} sets x {} ways, read capacity {} lines, \
-                     interrupts {} mean {} us), not real hardware",
+                    "{}: modelled HTM {} ({}), not real hardware",
                     b.name,
-                    c.name,
-                    c.l1_sets,
-                    c.l1_ways,
-                    c.read_capacity_lines(),
-                    c.interrupt_distribution.name(),
-                    c.interrupt_mean_us
+                    model.config.name,
+                    model.config.summary()
                 ));
             }
         }

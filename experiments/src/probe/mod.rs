@@ -19,6 +19,12 @@
 //!
 //! The footprint buffer is pre-faulted (every line written once at allocation) and every attempt
 //! is warmed (a store to each line of its footprint just before `xbegin`); the report says so.
+//!
+//! `--backend model:<source>` runs the same searches over the modelled HTM instead
+//! ([`crate::kernels::modelled`]), on any machine: the figures are then the model's predictions,
+//! and the report, its JSON (`model`), its notes and its folder name (`...-probe-model-...`) say
+//! so. The model's own cost of an empty transaction is a software cost, not a prediction, so
+//! `xbegin_xend_cycles` stays null (the cost is kept in `hardware.xbegin_xend`).
 
 pub mod cost;
 pub mod report;
@@ -28,11 +34,14 @@ use crate::dirs::ResultsDirArg;
 use crate::kernels::Transact;
 use crate::kernels::duration;
 use crate::kernels::footprint::{FootprintBuffer, FootprintSpec, Op, Pattern, Warmth};
+use crate::kernels::modelled::ModelMachine;
 use crate::limits::{PROBE_ATTEMPTS, PROBE_MAX_DURATION_US, PROBE_MAX_LINES};
 use crate::machine::Machine;
 use crate::run_dir;
+use crate::sweep::args::HtmSource;
+use crate::usage::usage;
 use anyhow::{Context, Result, bail};
-use report::{Hardware, Method, ProbeReport};
+use report::{Hardware, Method, ProbeModel, ProbeReport};
 use serde::Serialize;
 use std::io::Write;
 use std::time::{Instant, SystemTime};
@@ -78,6 +87,12 @@ pub struct ProbeArgs {
     #[arg(long, default_value_t = 20_000, value_name = "US",
           value_parser = clap::value_parser!(u64).range(1..=PROBE_MAX_DURATION_US))]
     pub max_duration_us: u64,
+    /// What runs the transactions: `rtm` (this CPU's RTM) [default], or a modelled HTM,
+    /// `model:<preset>` (haswell, skylake, icelake, sapphire-rapids), `model:file=PATH.toml` or
+    /// `model:probe=DIR`. A modelled probe runs on any machine; its report, JSON and folder name
+    /// say "model", and its figures are the model's predictions, not this machine's.
+    #[arg(long, value_name = "HTM", value_parser = crate::sweep::args::htm_source)]
+    pub backend: Option<HtmSource>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub results: ResultsDirArg,
@@ -88,6 +103,7 @@ Examples:
   tmlab probe                          # the report as text, saved in results/<run>/probe.json
   tmlab probe --format json | jq .write_capacity_lines
   tmlab probe --core 3 --attempts 1000 # another core, more attempts per search point
+  tmlab probe --backend model:haswell  # the same searches over the modelled HTM, on any machine
 
 The report is printed before it is saved: if the results folder cannot be written, the report is
 still shown, and the command then fails (exit status 1) saying why.";
@@ -108,14 +124,31 @@ pub fn run(args: ProbeArgs) -> Result<()> {
     let clock = Instant::now();
     // The machine before pinning, so it records the cores available to the process.
     let machine = Machine::collect();
+    let model = match &args.backend {
+        Some(HtmSource::Model(source)) => Some(
+            crate::backends::ModelSpec::parse(source)
+                .map_err(|e| usage(format!("--backend model:{source}: {e}")))?,
+        ),
+        Some(HtmSource::Rtm) | None => None,
+    };
     let (pinned_core, pinning) = pin(args.core)?;
     let rtm = htm::Rtm::detect();
 
     let lock_xadd = cost::measure_lock_xadd(BATCHES, OPS_PER_BATCH);
-    let hw = rtm
-        .as_ref()
-        .ok()
-        .map(|&rtm| measure_hardware(rtm, &args, machine.tsc_hz));
+    let hw = match &model {
+        Some(spec) => {
+            let lines = args.max_read_lines.max(args.max_write_lines) as usize;
+            let bytes = FootprintBuffer::bytes_for(lines, &[Pattern::Seq]);
+            let modelled = ModelMachine::new(spec.config.clone(), bytes)
+                .map_err(|e| usage(format!("--backend model:{}: {e}", spec.source)))?;
+            let cpu = modelled.cpu();
+            Some(measure_hardware(cpu.tx(), &args, machine.tsc_hz))
+        }
+        None => rtm
+            .as_ref()
+            .ok()
+            .map(|&rtm| measure_hardware(rtm, &args, machine.tsc_hz)),
+    };
     let method = Method {
         attempts_per_point: args.attempts,
         footprint: "sequential lines, one 8-byte word per line, warm; 50 % points by doubling \
@@ -130,9 +163,15 @@ pub fn run(args: ProbeArgs) -> Result<()> {
              counter reads"
         ),
         preparation: hw.is_some().then(|| {
-            "pre-faulted (every line written at allocation) and warmed (every line of the \
-             footprint stored to just before each attempt)"
-                .into()
+            if model.is_some() {
+                "modelled: every access goes through the model at the footprint's page-aligned \
+                 offsets; the model has no caches or page faults, so warm-up has no effect"
+                    .into()
+            } else {
+                "pre-faulted (every line written at allocation) and warmed (every line of the \
+                 footprint stored to just before each attempt)"
+                    .into()
+            }
         }),
     };
     let report = ProbeReport::new(
@@ -142,6 +181,7 @@ pub fn run(args: ProbeArgs) -> Result<()> {
         pinning,
         lock_xadd,
         hw,
+        model.as_ref().map(ProbeModel::of),
         method,
         clock.elapsed().as_secs_f64(),
     );
@@ -157,10 +197,29 @@ pub fn run(args: ProbeArgs) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => writeln!(out, "{}", serde_json::to_string(&report)?)?,
-        Format::Text => write!(out, "tmlab probe\n\n{}", report.text())?,
+        Format::Text => match &report.model {
+            Some(m) => write!(
+                out,
+                "tmlab probe (MODELLED HTM {}, not this machine's RTM)\n\n{}",
+                m.backend,
+                report.text()
+            )?,
+            None => write!(out, "tmlab probe\n\n{}", report.text())?,
+        },
     }
     out.flush()?;
-    let saved = save(&args.results.results_dir, &machine.hostname, started, &json);
+    let kind = if model.is_some() {
+        "probe-model"
+    } else {
+        "probe"
+    };
+    let saved = save(
+        &args.results.results_dir,
+        kind,
+        &machine.hostname,
+        started,
+        &json,
+    );
     match (&saved, args.format) {
         (Ok(path), Format::Json) => eprintln!("saved {}", path.display()),
         (Ok(path), Format::Text) => writeln!(out, "{:<16} {}", "Saved", path.display())?,
@@ -172,14 +231,15 @@ pub fn run(args: ProbeArgs) -> Result<()> {
         .context("the probe ran and its report is printed above, but it could not be saved")
 }
 
-/// Writes `json` as `probe.json` in a new run folder under `root`; returns its path.
+/// Writes `json` as `probe.json` in a new run folder of `kind` under `root`; returns its path.
 fn save(
     root: &std::path::Path,
+    kind: &str,
     host: &str,
     started: SystemTime,
     json: &str,
 ) -> Result<std::path::PathBuf> {
-    let dir = run_dir::create(root, "probe", host, started)?;
+    let dir = run_dir::create(root, kind, host, started)?;
     let path = dir.join("probe.json");
     std::fs::write(&path, format!("{json}\n"))
         .with_context(|| format!("cannot write {}", path.display()))?;
@@ -224,8 +284,8 @@ fn pin(core: Option<usize>) -> Result<(Option<usize>, String)> {
     }
 }
 
-/// Every measurement that executes RTM instructions (only reachable with a token; generic so
-/// that tests can drive it with a scripted stand-in).
+/// Every measurement that executes transactions: on RTM (only reachable with a token), on the
+/// modelled HTM, or, in tests, on a scripted stand-in.
 fn measure_hardware<T: Transact>(rtm: T, args: &ProbeArgs, tsc_hz: f64) -> Hardware {
     let (xbegin_xend, empty_transactions) = cost::measure_xbegin_xend(rtm, BATCHES, OPS_PER_BATCH);
     let max_lines = args.max_read_lines.max(args.max_write_lines);
@@ -305,6 +365,7 @@ mod tests {
             String::new(),
             cost::measure_lock_xadd(11, 100),
             Some(hw),
+            None,
             report::tests_support::method(),
             0.0,
         )
@@ -318,6 +379,7 @@ mod tests {
             max_read_lines: 300,
             max_write_lines: 100,
             max_duration_us: 20,
+            backend: None,
             results: ResultsDirArg {
                 results_dir: "unused".into(),
             },

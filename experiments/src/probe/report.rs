@@ -1,5 +1,6 @@
 //! The probe's findings: the JSON object `--format json` prints, the aligned text report, and
 //! the one-line verdict. Built from measured values only; pure, so it is tested without RTM.
+//! A probe of the modelled HTM ([`ProbeModel`]) says so in every one of them.
 
 use super::cost::Spread;
 use super::search::Search;
@@ -10,10 +11,12 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-/// What the probe measured on RTM hardware (absent where RTM is unusable).
+/// What the probe measured on RTM hardware, or on the modelled HTM when [`ProbeReport::model`]
+/// is set (absent where RTM is unusable and no model ran).
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Hardware {
-    /// Empty `xbegin`/`xend` pairs, cycles per pair.
+    /// Empty `xbegin`/`xend` pairs, cycles per pair (on the model: its empty begin/commit, a
+    /// software cost).
     pub xbegin_xend: Spread,
     /// Every empty transaction the cost measurement ran, by outcome.
     pub empty_transactions: Tally,
@@ -44,7 +47,39 @@ pub struct Method {
     pub preparation: Option<String>,
 }
 
+/// The modelled HTM a probe ran on (`--backend model:<source>`).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ProbeModel {
+    /// The backend as named: `model:haswell`, `model:file=...`, `model:probe=...`.
+    pub backend: String,
+    /// The model in one phrase ([`model::ModelConfig::summary`]).
+    pub summary: String,
+    /// The modelled L1D's size, bytes.
+    pub l1d_bytes: u64,
+    /// The modelled read capacity, lines (L1 and the secondary read structure).
+    pub read_capacity_lines: u64,
+    /// Every parameter of the model ([`model::ModelConfig::params`]).
+    pub params: BTreeMap<String, String>,
+}
+
+impl ProbeModel {
+    /// The description of the model `spec` names.
+    pub fn of(spec: &crate::backends::ModelSpec) -> ProbeModel {
+        let c = &spec.config;
+        ProbeModel {
+            backend: format!("model:{}", spec.source),
+            summary: c.summary(),
+            l1d_bytes: c.l1_lines() * 64,
+            read_capacity_lines: c.read_capacity_lines(),
+            params: c.params().into_iter().collect(),
+        }
+    }
+}
+
 /// The probe's single JSON object (and the `probe` member of the saved `probe.json`).
+///
+/// `rtm_usable` and `reason` always describe this machine's RTM. When `model` is set, the
+/// transaction figures are the modelled HTM's predictions, not measurements of this machine.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ProbeReport {
     /// Whether RTM transactions commit here.
@@ -84,8 +119,11 @@ pub struct ProbeReport {
     pub method: Method,
     /// `lock xadd` spread.
     pub lock_xadd: Spread,
-    /// Everything measured on RTM hardware, with spreads and every search point.
+    /// Everything measured on RTM hardware (or on the model), with spreads and every search
+    /// point.
     pub hardware: Option<Hardware>,
+    /// The modelled HTM the transaction figures come from; `None` (null) for this CPU's RTM.
+    pub model: Option<ProbeModel>,
     /// Wall time of the probe, seconds.
     pub elapsed_s: f64,
 }
@@ -101,8 +139,8 @@ pub const HARDWARE_KEYS: [&str; 6] = [
 ];
 
 impl ProbeReport {
-    /// Assembles the report. `rtm` is the detection outcome, `hw` the hardware measurements
-    /// (present exactly when RTM is usable).
+    /// Assembles the report. `rtm` is the detection outcome, `hw` the transaction measurements
+    /// (present when RTM is usable or a model ran), `model` the model they ran on, if any.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         machine: &Machine,
@@ -111,6 +149,7 @@ impl ProbeReport {
         pinning: String,
         lock_xadd: Spread,
         hw: Option<Hardware>,
+        model: Option<ProbeModel>,
         method: Method,
         elapsed_s: f64,
     ) -> ProbeReport {
@@ -119,13 +158,35 @@ impl ProbeReport {
             Ok(()) => (None, None),
             Err(u) => (Some(u.to_string()), Some(u.kind().to_string())),
         };
-        if let Err(u) = rtm {
-            for key in &HARDWARE_KEYS[..5] {
+        match (&model, rtm) {
+            (Some(m), _) => {
+                for key in &HARDWARE_KEYS[1..5] {
+                    notes.insert(
+                        key.to_string(),
+                        format!(
+                            "modelled ({}): the model's prediction, not this machine's RTM",
+                            m.backend
+                        ),
+                    );
+                }
                 notes.insert(
-                    key.to_string(),
-                    format!("not measured: RTM unusable ({}): {u}", u.kind()),
+                    HARDWARE_KEYS[0].to_string(),
+                    format!(
+                        "not predicted: the model ({}) runs in software, so its cost says \
+                         nothing about hardware (its own cost is in hardware.xbegin_xend)",
+                        m.backend
+                    ),
                 );
             }
+            (None, Err(u)) => {
+                for key in &HARDWARE_KEYS[..5] {
+                    notes.insert(
+                        key.to_string(),
+                        format!("not measured: RTM unusable ({}): {u}", u.kind()),
+                    );
+                }
+            }
+            (None, Ok(())) => {}
         }
         let tsc_hz = machine.tsc_hz;
         let mut report = ProbeReport {
@@ -137,7 +198,10 @@ impl ProbeReport {
             pinned_core,
             pinning,
             tsc_hz,
-            xbegin_xend_cycles: hw.as_ref().map(|h| h.xbegin_xend.median),
+            xbegin_xend_cycles: hw
+                .as_ref()
+                .filter(|_| model.is_none())
+                .map(|h| h.xbegin_xend.median),
             lock_xadd_cycles: Some(lock_xadd.median),
             spontaneous_abort_rate: hw.as_ref().map(|h| {
                 h.empty_transactions.aborts() as f64 / h.empty_transactions.attempts as f64
@@ -150,16 +214,35 @@ impl ProbeReport {
             method,
             lock_xadd,
             hardware: None,
+            model: None,
             elapsed_s,
         };
         if let Some(h) = &hw {
+            // A qualifier (lower bound, ...) replaces the generic "modelled" note: the report's
+            // `model` field and every output's title already say the figures are modelled.
             report.write_capacity_lines =
                 capacity(&h.write_capacity, "write_capacity_lines", &mut report.notes);
             report.read_capacity_lines =
                 capacity(&h.read_capacity, "read_capacity_lines", &mut report.notes);
+            if let (Some(m), Some(found)) = (&model, report.read_capacity_lines)
+                && found < m.read_capacity_lines
+                && !h.read_capacity.censored
+            {
+                report.notes.insert(
+                    "read_capacity_lines".into(),
+                    format!(
+                        "modelled ({}), below the model's read capacity ({} lines): the model's \
+                         interrupts run on this machine's clock and its accesses are slower than \
+                         hardware's, so long modelled read sets meet more interrupts than real \
+                         ones would",
+                        m.backend, m.read_capacity_lines
+                    ),
+                );
+            }
             report.duration_50_us = duration_us(&h.duration_cycles, tsc_hz, &mut report.notes);
         }
         report.hardware = hw;
+        report.model = model;
         report.verdict = verdict(&report, machine);
         report
     }
@@ -213,6 +296,16 @@ impl ProbeReport {
                 Some(r) => format!("no: {r}"),
             },
         );
+        if let Some(m) = &self.model {
+            row(
+                "Transactions",
+                format!(
+                    "MODELLED: {} ({}); every transaction figure below is the model's \
+                     prediction, not this machine's RTM",
+                    m.backend, m.summary
+                ),
+            );
+        }
         row("Thread", self.pinning.clone());
         row("TSC", format!("{:.3} GHz", self.tsc_hz / 1e9));
         row(
@@ -222,10 +315,11 @@ impl ProbeReport {
                 .clone()
                 .unwrap_or_else(|| "none allocated (no hardware transactions run)".to_string()),
         );
-        // Where RTM is unusable the full reason is on the "RTM usable" line; each figure names it.
-        let missing = |key: &str| match &self.reason_kind {
-            Some(kind) => format!("not measured: RTM unusable ({kind})"),
-            None => self
+        // Where RTM is unusable (and no model ran) the full reason is on the "RTM usable" line;
+        // each figure names it.
+        let missing = |key: &str| match (&self.reason_kind, &self.model) {
+            (Some(kind), None) => format!("not measured: RTM unusable ({kind})"),
+            _ => self
                 .notes
                 .get(key)
                 .cloned()
@@ -234,9 +328,14 @@ impl ProbeReport {
         let hw = self.hardware.as_ref();
         row(
             "xbegin/xend",
-            match hw {
-                Some(h) => cycles(&h.xbegin_xend),
-                None => missing("xbegin_xend_cycles"),
+            match (hw, &self.model) {
+                (Some(h), None) => cycles(&h.xbegin_xend),
+                (Some(h), Some(_)) => format!(
+                    "not predicted (a model runs in software); the model's own empty \
+                     begin/commit: {}",
+                    cycles(&h.xbegin_xend)
+                ),
+                (None, _) => missing("xbegin_xend_cycles"),
             },
         );
         row("lock xadd", cycles(&self.lock_xadd));
@@ -387,8 +486,16 @@ fn bytes(b: u64) -> String {
     }
 }
 
-/// The one-line verdict, from the measured figures only.
+/// The one-line verdict, from the measured (or, on a model, modelled) figures only.
 pub fn verdict(r: &ProbeReport, machine: &Machine) -> String {
+    if let Some(m) = &r.model {
+        let l1 = format!(" of a modelled {} KiB L1D", m.l1d_bytes / 1024);
+        return format!(
+            "Modelled HTM {}, not this machine's RTM: {}",
+            m.backend,
+            figures(r, &l1).join("; ")
+        );
+    }
     let Some(reason_kind) = &r.reason_kind else {
         let mut parts = vec!["RTM works".to_string()];
         if let (Some(x), Some(l)) = (r.xbegin_xend_cycles, r.lock_xadd_cycles) {
@@ -399,43 +506,12 @@ pub fn verdict(r: &ProbeReport, machine: &Machine) -> String {
             };
             parts.push(format!("an empty transaction costs {x:.0} cycles{ratio}"));
         }
-        let at_least = |censored: bool| if censored { "at least " } else { "" };
-        let hw = r.hardware.as_ref();
-        if let Some(w) = r.write_capacity_lines {
-            let l1 = machine
-                .l1d
-                .map(|c| format!(" of a {} KiB L1D", c.size_bytes / 1024))
-                .unwrap_or_default();
-            parts.push(format!(
-                "writes fit {}{w} lines ({}{l1})",
-                at_least(hw.is_some_and(|h| h.write_capacity.censored)),
-                bytes(w * 64)
-            ));
-        }
-        if let Some(rd) = r.read_capacity_lines {
-            parts.push(format!(
-                "reads {}{rd} lines ({})",
-                at_least(hw.is_some_and(|h| h.read_capacity.censored)),
-                bytes(rd * 64)
-            ));
-        }
-        if let Some(d) = r.duration_50_us {
-            parts.push(format!(
-                "half of all transactions survive {}{d:.0} us",
-                at_least(hw.is_some_and(|h| h.duration_cycles.censored))
-            ));
-        }
-        let mut v = parts.join("; ");
-        if let Some(rate) = r.spontaneous_abort_rate
-            && rate > 0.01
-        {
-            let _ = write!(
-                v,
-                "; warning: {:.1} % of empty transactions abort, so every figure is noisy",
-                rate * 100.0
-            );
-        }
-        return v;
+        let l1 = machine
+            .l1d
+            .map(|c| format!(" of a {} KiB L1D", c.size_bytes / 1024))
+            .unwrap_or_default();
+        parts.extend(figures(r, &l1));
+        return parts.join("; ");
     };
     format!(
         "RTM unusable here ({reason_kind}): no hardware-transaction figure can be measured on this {}; \
@@ -446,6 +522,43 @@ pub fn verdict(r: &ProbeReport, machine: &Machine) -> String {
             "machine"
         }
     )
+}
+
+/// The verdict's clauses on capacities, duration and the spontaneous abort rate; `l1` describes
+/// the L1D the write capacity is set against (`" of a 48 KiB L1D"`, or empty).
+fn figures(r: &ProbeReport, l1: &str) -> Vec<String> {
+    let at_least = |censored: bool| if censored { "at least " } else { "" };
+    let hw = r.hardware.as_ref();
+    let mut parts = Vec::new();
+    if let Some(w) = r.write_capacity_lines {
+        parts.push(format!(
+            "writes fit {}{w} lines ({}{l1})",
+            at_least(hw.is_some_and(|h| h.write_capacity.censored)),
+            bytes(w * 64)
+        ));
+    }
+    if let Some(rd) = r.read_capacity_lines {
+        parts.push(format!(
+            "reads {}{rd} lines ({})",
+            at_least(hw.is_some_and(|h| h.read_capacity.censored)),
+            bytes(rd * 64)
+        ));
+    }
+    if let Some(d) = r.duration_50_us {
+        parts.push(format!(
+            "half of all transactions survive {}{d:.0} us",
+            at_least(hw.is_some_and(|h| h.duration_cycles.censored))
+        ));
+    }
+    if let Some(rate) = r.spontaneous_abort_rate
+        && rate > 0.01
+    {
+        parts.push(format!(
+            "warning: {:.1} % of empty transactions abort, so every figure is noisy",
+            rate * 100.0
+        ));
+    }
+    parts
 }
 
 /// Fixtures shared by the probe's tests.
@@ -514,6 +627,7 @@ mod tests {
             "pinned".into(),
             spread(5.0),
             None,
+            None,
             method(),
             0.1,
         );
@@ -556,6 +670,7 @@ mod tests {
             "pinned".into(),
             spread(20.0),
             Some(hw),
+            None,
             method(),
             1.0,
         );
@@ -575,5 +690,64 @@ mod tests {
         assert!(text.contains("600 lines (37.5 KiB)"));
         assert!(text.contains(">= 1024 lines"));
         assert!(text.contains("status0 10"));
+    }
+
+    #[test]
+    fn a_modelled_probe_says_so_in_every_output_and_predicts_no_cost() {
+        let m = Machine::collect();
+        let hw = Hardware {
+            xbegin_xend: spread(90.0),
+            empty_transactions: Tally {
+                attempts: 1000,
+                commits: 1000,
+                ..Tally::default()
+            },
+            write_capacity: step_search(512, 1 << 12),
+            read_capacity: step_search(5000, 1 << 14),
+            duration_cycles: step_search(600, 1 << 10),
+        };
+        let spec = crate::backends::ModelSpec::parse("haswell").unwrap();
+        // Whatever this machine's RTM, the figures are the model's.
+        for rtm in [Ok(()), Err(htm::Unusable::NoCpuidBit)] {
+            let r = ProbeReport::new(
+                &m,
+                &rtm,
+                Some(0),
+                "pinned".into(),
+                spread(5.0),
+                Some(hw.clone()),
+                Some(ProbeModel::of(&spec)),
+                method(),
+                1.0,
+            );
+            assert_eq!(r.rtm_usable, rtm.is_ok(), "this machine's RTM, as detected");
+            assert_eq!(
+                r.xbegin_xend_cycles, None,
+                "a software cost is no prediction"
+            );
+            assert!(r.notes["xbegin_xend_cycles"].contains("not predicted"));
+            assert_eq!(r.write_capacity_lines, Some(512));
+            assert_eq!(r.spontaneous_abort_rate, Some(0.0));
+            assert!(r.notes["write_capacity_lines"].starts_with("modelled (model:haswell)"));
+            assert!(
+                r.verdict.starts_with(
+                    "Modelled HTM model:haswell, not this machine's RTM: writes fit 512 lines \
+                     (32.0 KiB of a modelled 32 KiB L1D)"
+                ),
+                "{}",
+                r.verdict
+            );
+            let json = serde_json::to_value(&r).unwrap();
+            assert_eq!(json["model"]["backend"], "model:haswell");
+            assert_eq!(json["model"]["params"]["l1_ways"], "8");
+            let text = r.text();
+            assert!(text.contains("MODELLED: model:haswell (64 sets x 8 ways"));
+            assert!(
+                r.notes["read_capacity_lines"].contains("below the model's read capacity"),
+                "5000 lines found where the model holds 65536: the interrupts are named"
+            );
+            assert!(text.contains("the model's own empty begin/commit: 90.0 TSC cycles"));
+            assert!(!text.contains("not measured"), "{text}");
+        }
     }
 }

@@ -96,7 +96,7 @@ impl HtmSource {
 }
 
 /// Parses `--backend`: `rtm` or `model:<source>`, the source read and checked now.
-fn htm_source(s: &str) -> Result<HtmSource, String> {
+pub(crate) fn htm_source(s: &str) -> Result<HtmSource, String> {
     let s = s.trim();
     if s == "rtm" {
         return Ok(HtmSource::Rtm);
