@@ -74,7 +74,15 @@ pub fn is_stm(name: &str) -> bool {
 
 /// Whether a backend name is a hardware (or modelled hardware) TM.
 pub fn is_htm(name: &str) -> bool {
-    name.starts_with("htm:") || name.starts_with("model:")
+    name.starts_with("htm:") || is_modelled(name)
+}
+
+/// Whether a backend's figures come from a model rather than this machine's hardware. A model
+/// runs in software, so its throughput is the model's own speed, not a prediction: it has no
+/// crossover and is not ranked among the fastest backends (its aborts and fallbacks are its
+/// predictions).
+pub fn is_modelled(name: &str) -> bool {
+    name.starts_with("model:")
 }
 
 /// Where an HTM backend stops beating the best software TM at one thread count.
@@ -190,14 +198,18 @@ impl Comparison {
             .max_by(|a, b| a.1.total_cmp(&b.1))
     }
 
-    /// The crossover of every HTM backend at every thread count (`txsize` sweeps with at least one
-    /// software TM).
+    /// The crossover of every measured HTM backend at every thread count (`txsize` sweeps with
+    /// at least one software TM); modelled ones have none ([`is_modelled`]).
     pub fn crossovers(&self) -> Vec<Crossover> {
         let mut out = Vec::new();
         if self.sizes.is_empty() {
             return out;
         }
-        for htm in self.backends.iter().filter(|b| is_htm(b)) {
+        for htm in self
+            .backends
+            .iter()
+            .filter(|b| is_htm(b) && !is_modelled(b))
+        {
             for &t in &self.threads {
                 let pairs: Vec<(u64, f64, f64)> = self
                     .sizes
@@ -228,11 +240,13 @@ impl Comparison {
         out
     }
 
-    /// The fastest backend of a cell, and its margin over the runner-up.
+    /// The fastest measured backend of a cell (modelled ones are not ranked: [`is_modelled`]),
+    /// and its margin over the runner-up.
     pub fn fastest(&self, threads: u32, size: Option<u64>) -> Option<Fastest> {
         let mut v: Vec<(&str, f64)> = self
             .backends
             .iter()
+            .filter(|b| !is_modelled(b))
             .filter_map(|b| {
                 self.get(b, threads, size)
                     .map(|p| (b.as_str(), p.throughput.median))
@@ -367,5 +381,22 @@ pub(crate) mod tests {
         let f = c.fastest(1, Some(64)).unwrap();
         assert_eq!(f.backend, "tl2");
         assert!((f.margin.unwrap() - 81.0 / 61.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_modelled_htm_has_no_crossover_and_is_not_ranked() {
+        let model = "model:haswell@glibc";
+        let mut rows = Vec::new();
+        for (s, m, tl2) in [(1, 500.0, 100.0), (16, 50.0, 100.0)] {
+            rows.push(row(model, 1, Some(s), 0, m));
+            rows.push(row("tl2", 1, Some(s), 0, tl2));
+        }
+        let c = Comparison::of(&rows, &[model.to_string(), "tl2".into()]);
+        assert!(is_htm(model) && is_modelled(model) && !is_modelled("htm:glibc"));
+        assert_eq!(c.crossovers(), []);
+        // Five times tl2's throughput, and still not the fastest: its speed is the model's own.
+        let f = c.fastest(1, Some(1)).unwrap();
+        assert_eq!((f.backend.as_str(), f.margin), ("tl2", None));
+        assert_eq!(c.get(model, 1, Some(1)).unwrap().throughput.median, 500.0);
     }
 }

@@ -406,7 +406,12 @@ impl ModelConfig {
             self.l1_ways,
             self.read_capacity_lines(),
             self.interrupt_distribution.name(),
-            self.interrupt_mean_us
+            // Whole microseconds as they are (presets), a derived mean to 0.1 us.
+            if self.interrupt_mean_us.fract() == 0.0 {
+                format!("{}", self.interrupt_mean_us)
+            } else {
+                format!("{:.1}", self.interrupt_mean_us)
+            }
         )
     }
 
@@ -628,5 +633,23 @@ mod tests {
         assert!(get("tsc_hz").is_some() && get("seed").is_some());
         let keys: std::collections::BTreeSet<_> = p.iter().map(|(k, _)| k).collect();
         assert_eq!(keys.len(), p.len(), "keys are unique");
+    }
+
+    #[test]
+    fn the_summary_names_the_geometry_and_the_interrupts() {
+        let c = ModelConfig::preset(Preset::Haswell, HZ);
+        assert_eq!(
+            c.summary(),
+            format!(
+                "64 sets x 8 ways, read capacity {} lines, interrupts exponential mean {} us",
+                c.read_capacity_lines(),
+                c.interrupt_mean_us
+            )
+        );
+        let derived = ModelConfig {
+            interrupt_mean_us: 5_770.780_163_555_853,
+            ..c
+        };
+        assert!(derived.summary().ends_with("mean 5770.8 us"));
     }
 }

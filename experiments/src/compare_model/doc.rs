@@ -63,7 +63,7 @@ fn agreement(hw: &Half, model: &Half, unit: &dyn Fn(u64) -> String) -> String {
             "the same bracket".into()
         }
         (Some(a), Some(b)) if a > 0 => format!(
-            "the model's largest footprint at \u{2265} 50 % is {} the hardware's ({} against {})",
+            "the model's last point at \u{2265} 50 % is {} the hardware's ({} against {})",
             facts::times(b as f64 / a as f64),
             unit(b),
             unit(a)

@@ -13,6 +13,7 @@
 //! are listed in the caption with the reason; a run that is not complete says so in the title.
 
 use super::font::FAMILY;
+use super::wrap::wrap_in;
 use crate::comparison::Comparison;
 use crate::results::{Meta, Status, WorkloadRow};
 use crate::stats::{Spread, si};
@@ -83,6 +84,11 @@ enum ChartKind {
     Aborts,
     Heatmap,
 }
+
+/// What a modelled HTM's throughput is, said under every chart and table that shows one.
+pub const MODEL_SPEED: &str = "a modelled HTM runs in software: its throughput is the model's \
+     own speed, not a prediction of hardware's (its aborts and fallbacks are), so it has no \
+     crossover and is not ranked as fastest";
 
 /// The lines above every chart.
 pub(super) struct Caption {
@@ -234,6 +240,9 @@ pub(super) fn caption(meta: &Meta, spec: &ScalingSpec, which: &str) -> Caption {
                 ));
             }
         }
+        if which == "throughput" || which == "heatmap" {
+            lines.push(MODEL_SPEED.to_string());
+        }
         "modelled HTM - "
     } else {
         ""
@@ -253,20 +262,30 @@ pub(super) fn draw_head<DB: DrawingBackend>(
     caption: &Caption,
 ) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
-    let head_h = 56 + 24 * caption.lines.len() as u32 + u32::from(caption.warning.is_some()) * 30;
+    // Lines too long for the chart's width continue on the next line (24 px margins).
+    let max = root.dim_in_pixel().0.saturating_sub(48);
+    let lines: Vec<String> = caption
+        .lines
+        .iter()
+        .flat_map(|l| wrap_in(root, l, &grey(17), max))
+        .collect();
+    let warning_style = (FAMILY, 24).into_font().color(&RED);
+    let warning: Vec<String> = caption
+        .warning
+        .iter()
+        .flat_map(|w| wrap_in(root, w, &warning_style, max))
+        .collect();
+    let head_h = 56 + 24 * lines.len() as u32 + 30 * warning.len() as u32;
     let (head, body) = root.split_vertically(head_h);
     head.draw(&Text::new(caption.title.clone(), (24, 12), font(28)))?;
     let mut y = 52;
-    for l in &caption.lines {
-        head.draw(&Text::new(l.clone(), (24, y), grey(17)))?;
+    for l in lines {
+        head.draw(&Text::new(l, (24, y), grey(17)))?;
         y += 24;
     }
-    if let Some(w) = &caption.warning {
-        head.draw(&Text::new(
-            w.clone(),
-            (24, y),
-            (FAMILY, 24).into_font().color(&RED),
-        ))?;
+    for w in warning {
+        head.draw(&Text::new(w, (24, y), warning_style.clone()))?;
+        y += 30;
     }
     Ok(body)
 }
@@ -795,7 +814,17 @@ fn backend_legend<DB: DrawingBackend>(
             2 => area.draw(&TriangleMarker::new(at, 7, c.filled()))?,
             _ => area.draw(&Cross::new(at, 6, c.stroke_width(3)))?,
         }
-        area.draw(&Text::new(b.name.clone(), (50, y - 10), font(17)))?;
+        // Long names (a model's path) continue on further lines within the legend column.
+        let max = area.dim_in_pixel().0.saturating_sub(58);
+        for (i, line) in wrap_in(area, &b.name, &font(17), max)
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                y += 20;
+            }
+            area.draw(&Text::new(line, (50, y - 10), font(17)))?;
+        }
         if !ran {
             area.draw(&Text::new(
                 "not run (see caption)".to_string(),

@@ -30,6 +30,7 @@ pub mod partial;
 pub mod sites;
 pub mod style;
 pub mod ticks;
+pub mod wrap;
 
 use crate::analysis::Curve;
 use crate::dirs::PlotsDirArg;

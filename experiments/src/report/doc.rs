@@ -336,11 +336,7 @@ fn txsize_verdict(study: &Study) -> Option<String> {
         "Array transactions (size = slots read and written per transaction): {}",
         parts.join("; ")
     );
-    for x in c
-        .crossovers()
-        .into_iter()
-        .filter(|x| !facts::is_modelled(&x.htm))
-    {
+    for x in c.crossovers() {
         let t = threads_word(x.threads);
         s.push_str(&match (x.last_faster, x.first_slower) {
             (Some(a), Some(b)) => format!(

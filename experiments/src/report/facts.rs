@@ -4,6 +4,7 @@
 
 use super::study::Study;
 use crate::analysis::{Crossing, Curve};
+pub use crate::comparison::is_modelled;
 use crate::comparison::{Comparison, is_htm};
 use crate::results::{Loaded, Rows};
 use crate::sweep::report::{capacity_curves, duration_curve};
@@ -15,11 +16,6 @@ pub fn shown(backend: &str) -> String {
     } else {
         backend.to_string()
     }
-}
-
-/// Whether a backend's figures come from a model rather than this machine's hardware.
-pub fn is_modelled(backend: &str) -> bool {
-    backend.starts_with("model:")
 }
 
 /// Whether RTM is usable, as the run recorded it.
