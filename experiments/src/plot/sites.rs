@@ -12,15 +12,20 @@ use super::compare::{
     CAUSE_COLOURS, Caption, GRID, LEGEND_W, WIDTH, cause_swatches, draw_head, font, grey,
 };
 use super::font::FAMILY;
+use super::wrap::wrap_in;
 use crate::results::{Meta, SiteRow};
 use crate::stats::si;
 use crate::sweep::scaling::ScalingSpec;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use tm::AbortCause;
 
 /// The chart's file stem.
 pub const STEM: &str = "sites";
+
+/// Height of the row of group names under the bars: three lines of wrapped text.
+const X_LABELS_H: u32 = 72;
 
 /// The bars of one point.
 #[derive(Clone, Debug, PartialEq)]
@@ -176,7 +181,34 @@ fn bars<DB: DrawingBackend>(
         }
     }
     present.sort_by_key(|c| c.index());
-    let top = if ymax > 0.0 { ymax * 1.15 } else { 1.0 };
+    // Site labels stand upright above their bars (many narrow bars leave no room across), so
+    // the value axis reaches above the tallest bar by the longest label's length.
+    let label_style = (FAMILY, 14)
+        .into_font()
+        .transform(FontTransform::Rotate270)
+        .color(&BLACK);
+    let longest = groups
+        .iter()
+        .flat_map(|g| &g.bars)
+        .map(|(site, _)| {
+            area.estimate_text_size(site, &(FAMILY, 14).into())
+                .map_or(0, |(w, _)| w)
+        })
+        .max()
+        .unwrap_or(0);
+    // Pixels of the value axis: the area less the margins, the caption and the label rows.
+    let axis_px = f64::from(
+        area.dim_in_pixel()
+            .1
+            .saturating_sub(2 * 18 + 40 + X_LABELS_H),
+    )
+    .max(1.0);
+    let above = ((f64::from(longest) + 16.0) / axis_px).min(0.6);
+    let top = if ymax > 0.0 {
+        ymax * 1.05 / (1.0 - above)
+    } else {
+        1.0
+    };
     let n = groups.len().max(1);
     let mut chart = ChartBuilder::on(area)
         .margin(18)
@@ -184,21 +216,15 @@ fn bars<DB: DrawingBackend>(
             "one group per point, one bar per site (labelled above it)",
             font(17),
         )
-        .x_label_area_size(56)
+        .x_label_area_size(X_LABELS_H)
         .y_label_area_size(100)
         .build_cartesian_2d(0f64..n as f64, 0f64..top)?;
-    let labels: Vec<String> = groups.iter().map(|g| g.label.clone()).collect();
     chart
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(n * 2 + 1)
-        .x_label_formatter(&|v| {
-            let i = (v - 0.5).round();
-            match labels.get(i as usize) {
-                Some(l) if (v - 0.5 - i).abs() < 1e-6 && i >= 0.0 => l.clone(),
-                _ => String::new(),
-            }
-        })
+        // The groups' names are drawn below, wrapped to their width.
+        .x_label_formatter(&|_| String::new())
         .y_desc(match unit {
             Unit::Cycles => "TSC cycles lost in aborts (per repetition)",
             Unit::Aborts => "aborts per repetition (cycles not counted)",
@@ -227,9 +253,27 @@ fn bars<DB: DrawingBackend>(
             }
             chart.draw_series(std::iter::once(Text::new(
                 site.clone(),
-                (x0, below + top * 0.04),
-                (FAMILY, 14).into_font().color(&BLACK),
+                ((x0 + x1) / 2.0, below + top * 0.01),
+                label_style.pos(Pos::new(HPos::Left, VPos::Center)),
             )))?;
+        }
+    }
+    // Each group's name centred under it, on as many lines as its width needs.
+    let base = area.get_base_pixel();
+    let group_px = (chart.backend_coord(&(1.0, 0.0)).0 - chart.backend_coord(&(0.0, 0.0)).0)
+        .unsigned_abs()
+        .saturating_sub(8);
+    for (gi, g) in groups.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(gi as f64 + 0.5, 0.0));
+        for (i, line) in wrap_in(area, &g.label, &font(16), group_px)
+            .into_iter()
+            .enumerate()
+        {
+            area.draw(&Text::new(
+                line,
+                (x - base.0, y - base.1 + 10 + 20 * i as i32),
+                font(16).pos(Pos::new(HPos::Center, VPos::Top)),
+            ))?;
         }
     }
     if present.is_empty() {
