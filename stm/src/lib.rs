@@ -46,6 +46,7 @@
 
 pub mod driver;
 pub mod global_lock;
+mod lock_table;
 pub mod lsa;
 pub mod norec;
 mod primitive;
