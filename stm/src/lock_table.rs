@@ -11,11 +11,11 @@
 //! TL2 and LSA take the same parameters ([`Tl2Config`](crate::Tl2Config),
 //! [`LsaConfig`](crate::LsaConfig)), validated here against the same bounds.
 
-use crate::primitive::{AtomicU64, Ordering};
 use crate::vlock::VersionedLock;
 use core::fmt;
 use crossbeam_utils::CachePadded;
 use tm::TWord;
+use tm::primitive::{AtomicU64, Ordering};
 
 /// The largest accepted [`Tl2Config::lock_table_bits`](crate::Tl2Config::lock_table_bits) (2^26
 /// locks, 512 MiB).

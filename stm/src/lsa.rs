@@ -102,10 +102,10 @@
 
 use crate::driver::{Attempt, DriverHandle, Verdict};
 use crate::lock_table::{ConfigError, LockTable};
-use crate::primitive::{self, Ordering};
 use crate::vlock::{LockWord, VersionedLock};
 use core::fmt;
 use tm::backoff::Backoff;
+use tm::primitive::{self, Ordering};
 use tm::{Abort, AbortCause, Backend, BackendInfo, TWord, Tx};
 
 /// LSA's parameters, recorded with every result. Validated like TL2's (the bounds are

@@ -40,11 +40,11 @@
 
 use crate::driver::{Attempt, DriverHandle, Verdict};
 use crate::lock_table::LockTable;
-use crate::primitive::{self, Ordering};
 use crate::redo::RedoLog;
 use crate::vlock::{LockWord, VersionedLock};
 use core::fmt;
 use tm::backoff::Backoff;
+use tm::primitive::{self, Ordering};
 use tm::{Abort, AbortCause, Backend, BackendInfo, TWord, Tx};
 
 pub use crate::lock_table::{ConfigError, MAX_BACKOFF_STEP, MAX_LOCK_TABLE_BITS, MAX_STRIPE_BYTES};
