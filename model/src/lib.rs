@@ -135,8 +135,9 @@
 //! the fallback lock is taken by `try_lock` inside [`Model::nontx_write`] of that line, which
 //! dooms every subscribed attempt. The CLI names it `model:<preset>@<policy>` (see the README).
 //!
-//! Metadata atomics go through the private `primitive` shim, so `RUSTFLAGS="--cfg loom"`
-//! model-checks the protocol (`tests/loom.rs`).
+//! Metadata atomics (the ownership records, the per-thread transaction state words, the slot and
+//! overflow bitmaps) and data-word accesses go through the [`tm::primitive`] shim, so
+//! `RUSTFLAGS="--cfg loom"` model-checks the protocol (`tests/loom.rs`).
 
 pub mod capacity;
 pub mod config;
@@ -144,7 +145,6 @@ pub mod interrupts;
 pub mod model;
 pub mod orec;
 pub mod presets;
-mod primitive;
 pub mod redo;
 pub mod slots;
 pub mod status;
@@ -160,11 +160,11 @@ pub use presets::{Preset, UnknownPreset};
 pub use thread::ModelThread;
 
 /// Loom models only: registers the data words a model will use, from its main thread before it
-/// spawns the others (see the `primitive` module).
+/// spawns the others (see [`tm::primitive`]).
 #[cfg(loom)]
 #[doc(hidden)]
 pub fn loom_register_words(words: &[tm::TWord]) {
-    primitive::shadow::register(words);
+    tm::primitive::shadow::register(words);
 }
 
 /// Loom models only: an uninstrumented load of a data word (what a fallback-lock holder does),
@@ -172,12 +172,12 @@ pub fn loom_register_words(words: &[tm::TWord]) {
 #[cfg(loom)]
 #[doc(hidden)]
 pub fn loom_plain_load(word: &tm::TWord, order: core::sync::atomic::Ordering) -> u64 {
-    primitive::load(word, order)
+    tm::primitive::load(word, order)
 }
 
 /// Loom models only: an uninstrumented store to a data word, through its shadow.
 #[cfg(loom)]
 #[doc(hidden)]
 pub fn loom_plain_store(word: &tm::TWord, value: u64, order: core::sync::atomic::Ordering) {
-    primitive::store(word, value, order)
+    tm::primitive::store(word, value, order)
 }

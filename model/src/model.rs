@@ -37,12 +37,12 @@
 
 use crate::config::{ConfigError, ModelConfig};
 use crate::orec::{self, NONTX, OrecTable, READERS, reader_bit, with_writer, writer};
-use crate::primitive::{self, Ordering, fence, wait_step};
 use crate::slots::{self, Found, SelfDoomed, Slots};
 use crate::thread::ModelThread;
 use core::fmt;
 use std::sync::atomic::AtomicU64 as StdAtomicU64;
 use tm::TWord;
+use tm::primitive::{self, Ordering, fence, wait_step};
 
 /// A modelled best-effort HTM, shared by all threads (see the crate documentation).
 pub struct Model {

@@ -22,7 +22,7 @@
 //! full 768-line L1 at the default 2^22 records. That is the model's only source of false
 //! conflicts besides the configured Bloom false-positive rate.
 
-use crate::primitive::AtomicU64;
+use tm::primitive::AtomicU64;
 
 /// The most threads a model admits at once (one reader bit each).
 pub const MAX_THREADS: usize = 56;
@@ -126,7 +126,7 @@ fn zeroed(n: usize) -> Box<[AtomicU64]> {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::primitive::Ordering;
+    use tm::primitive::Ordering;
 
     #[test]
     fn fields_do_not_overlap() {

@@ -23,8 +23,8 @@
 //! state change with Acquire sees the whole write-back.
 
 use crate::orec::MAX_THREADS;
-use crate::primitive::{AtomicU64, Ordering, wait_step};
 use crossbeam_utils::CachePadded;
+use tm::primitive::{AtomicU64, Ordering, wait_step};
 
 pub(crate) const IDLE: u64 = 0;
 pub(crate) const ACTIVE: u64 = 1;

@@ -5,11 +5,11 @@
 //! and `fallback`'s retry policies, is built on the same [`ModelThread`] API.
 
 use crate::model::Model;
-use crate::primitive::after_abort;
 use crate::thread::ModelThread;
 use crate::{ConfigError, ModelConfig};
 use htm::{AbortStatus, HwCause};
 use tm::backoff::Backoff;
+use tm::primitive::after_abort;
 use tm::{Abort, AbortCause, Backend, BackendInfo, Handle, TWord, ThreadStats, Tx, UserAbort};
 
 /// The retry-only backend (see the module documentation).

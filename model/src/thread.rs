@@ -33,12 +33,12 @@
 use crate::capacity::{L1, LineSet, Lookup, SetFull};
 use crate::interrupts::{Interrupts, ManualClock, TimeSource};
 use crate::model::{Model, line_of};
-use crate::primitive::{self, Ordering, fence};
 use crate::redo::{LineWrite, WORDS_PER_LINE, offset};
 use crate::slots::{self, ABORTING, ACTIVE, COMMITTING, IDLE};
 use crate::status::{self, CAPACITY, CONFLICT, ZERO, explicit};
 use htm::AbortStatus;
 use tm::TWord;
+use tm::primitive::{self, Ordering, fence};
 use tm::rng::SplitMix64;
 
 /// Where this thread's transaction stands.

@@ -11,7 +11,7 @@
 //!
 //! Loom explores every interleaving of the threads' atomic operations up to the preemption
 //! bound, and the weak-memory outcomes their orderings allow, for the metadata (ownership
-//! records, state words) and, through the shadow atomics of the `primitive` module, for the
+//! records, state words) and, through the shadow atomics of `tm::primitive`, for the
 //! data words too. Each transaction runs one attempt (no retry), so every outcome, committed or
 //! aborted, is checked. Under loom the ownership table is indexed by line number modulo its
 //! size (16 records), and every model's lines are consecutive lines of one allocation, so no

@@ -160,7 +160,7 @@ fn retry<'a, T: Attempt<'a>>(
         conflicts.record(addr);
     }
     backoff.spin();
-    crate::primitive::after_abort();
+    tm::primitive::after_abort();
 }
 
 /// A thread's handle on a backend whose transactions are driven by [`run`]: the transaction state

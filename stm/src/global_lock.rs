@@ -13,10 +13,10 @@
 //! STM attempt. So `commits` counts the transactions that took effect in every backend.
 
 use crate::driver::{Attempt, DriverHandle, Verdict};
-use crate::primitive::{self, AtomicBool, Ordering};
 use core::fmt;
 use crossbeam_utils::CachePadded;
 use tm::backoff::Backoff;
+use tm::primitive::{self, AtomicBool, Ordering};
 use tm::{Abort, AbortCause, Backend, BackendInfo, TWord, Tx};
 
 /// The global-lock baseline (see the module documentation).

@@ -41,14 +41,15 @@
 //! assert_eq!(h.stats().user_aborts, 1);
 //! ```
 //!
-//! Metadata atomics go through the private `primitive` shim, so that building with
-//! `RUSTFLAGS="--cfg loom"` model-checks the commit protocols (`tests/loom.rs`).
+//! Metadata atomics (TL2's and LSA's clock and lock table, NOrec's sequence lock, the global
+//! lock, handle counters) and data-word accesses go through the [`tm::primitive`] shim, so that
+//! building with `RUSTFLAGS="--cfg loom"` model-checks the commit protocols (`tests/loom.rs`).
 
 pub mod driver;
 pub mod global_lock;
+mod lock_table;
 pub mod lsa;
 pub mod norec;
-mod primitive;
 pub mod redo;
 pub mod seqlock;
 pub mod sequential;
@@ -56,11 +57,11 @@ pub mod tl2;
 pub mod vlock;
 
 /// Loom models only: registers the data words a model will use, from its main thread before it
-/// spawns the others (see the `primitive` module).
+/// spawns the others (see [`tm::primitive`]).
 #[cfg(loom)]
 #[doc(hidden)]
 pub fn loom_register_words(words: &[tm::TWord]) {
-    primitive::shadow::register(words);
+    tm::primitive::shadow::register(words);
 }
 
 pub use global_lock::GlobalLock;

@@ -3,10 +3,10 @@
 //! 2006; Felber, Fetzer and Riegel, "Dynamic Performance Tuning of Word-Based Software
 //! Transactional Memory", PPoPP 2008; Felber et al., TPDS 2010), word-based.
 //!
-//! Shared state, as in TL2: a global version clock and a table of [`VersionedLock`]s; a word's
-//! address, shifted right by log2 of the stripe granularity and masked to the table size, names
-//! its lock (TinySTM's `LOCK_IDX`). The difference is *when* locks are taken and what a reader
-//! does with a version newer than its snapshot.
+//! Shared state, TL2's (the `lock_table` module): a global version clock and a table of
+//! [`VersionedLock`]s; a word's address, shifted right by log2 of the stripe granularity and masked
+//! to the table size, names its lock (TinySTM's `LOCK_IDX`). The difference is *when* locks are
+//! taken and what a reader does with a version newer than its snapshot.
 //!
 //! The lock word is TL2's [`LockWord`] (see its bit layout table): bit 0 is the lock bit; an
 //! unlocked word carries a 63-bit version, a locked one the owner's 32-bit handle id (bits
@@ -101,16 +101,17 @@
 //!   write set instead aborts the transaction to grow.
 
 use crate::driver::{Attempt, DriverHandle, Verdict};
-use crate::primitive::{self, AtomicU64, Ordering};
-use crate::tl2::{ConfigError, MAX_BACKOFF_STEP, MAX_LOCK_TABLE_BITS, MAX_STRIPE_BYTES};
+use crate::lock_table::{ConfigError, LockTable};
 use crate::vlock::{LockWord, VersionedLock};
 use core::fmt;
-use crossbeam_utils::CachePadded;
 use tm::backoff::Backoff;
+use tm::primitive::{self, Ordering};
 use tm::{Abort, AbortCause, Backend, BackendInfo, TWord, Tx};
 
 /// LSA's parameters, recorded with every result. Validated like TL2's (the bounds are
-/// [`MAX_LOCK_TABLE_BITS`], [`MAX_STRIPE_BYTES`] and [`MAX_BACKOFF_STEP`]).
+/// [`MAX_LOCK_TABLE_BITS`](crate::tl2::MAX_LOCK_TABLE_BITS),
+/// [`MAX_STRIPE_BYTES`](crate::tl2::MAX_STRIPE_BYTES) and
+/// [`MAX_BACKOFF_STEP`](crate::tl2::MAX_BACKOFF_STEP)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LsaConfig {
     /// log2 of the number of locks in the table.
@@ -134,10 +135,7 @@ impl Default for LsaConfig {
 
 /// The LSA backend (see the module documentation).
 pub struct Lsa {
-    clock: CachePadded<AtomicU64>,
-    owners: CachePadded<AtomicU64>,
-    locks: Box<[VersionedLock]>,
-    stripe_shift: u32,
+    table: LockTable,
     config: LsaConfig,
 }
 
@@ -161,23 +159,12 @@ impl Lsa {
 
     /// LSA with `config`, or why it cannot be used.
     pub fn with_config(config: LsaConfig) -> Result<Lsa, ConfigError> {
-        if config.lock_table_bits > MAX_LOCK_TABLE_BITS {
-            return Err(ConfigError::LockTableTooLarge(config.lock_table_bits));
-        }
-        if !config.stripe_bytes.is_power_of_two()
-            || !(8..=MAX_STRIPE_BYTES).contains(&config.stripe_bytes)
-        {
-            return Err(ConfigError::BadStripe(config.stripe_bytes));
-        }
-        if config.backoff_max_step > MAX_BACKOFF_STEP {
-            return Err(ConfigError::BadBackoff(config.backoff_max_step));
-        }
-        let size = 1usize << config.lock_table_bits;
         Ok(Lsa {
-            clock: CachePadded::new(AtomicU64::new(0)),
-            owners: CachePadded::new(AtomicU64::new(0)),
-            locks: (0..size).map(|_| VersionedLock::new()).collect(),
-            stripe_shift: config.stripe_bytes.trailing_zeros(),
+            table: LockTable::new(
+                config.lock_table_bits,
+                config.stripe_bytes,
+                config.backoff_max_step,
+            )?,
             config,
         })
     }
@@ -186,22 +173,13 @@ impl Lsa {
     pub fn config(&self) -> LsaConfig {
         self.config
     }
-
-    /// The lock of the stripe holding `word`.
-    #[inline]
-    fn lock_for(&self, word: &TWord) -> &VersionedLock {
-        let addr = word as *const TWord as usize;
-        // The table length is a power of two, so the mask keeps the index in bounds.
-        &self.locks[(addr >> self.stripe_shift) & (self.locks.len() - 1)]
-    }
 }
 
 impl Backend for Lsa {
     type Handle<'a> = LsaHandle<'a>;
 
     fn handle_with(&self, accounting: tm::Accounting) -> LsaHandle<'_> {
-        // Relaxed: ids only need to be unique, which the RMW guarantees.
-        let id = self.owners.fetch_add(1, Ordering::Relaxed);
+        let id = self.table.new_owner_id();
         let owner = u32::try_from(id).expect("more than 2^32 LSA handles created");
         DriverHandle::new(
             LsaTx {
@@ -225,7 +203,7 @@ impl Backend for Lsa {
 
     fn info(&self) -> BackendInfo {
         BackendInfo::new("lsa")
-            .param("lock_table_size", self.locks.len())
+            .param("lock_table_size", self.table.size())
             .param("stripe_bytes", self.config.stripe_bytes)
             .param("backoff_max_step", self.config.backoff_max_step)
             .param("backoff_cap_spins", 2u64 << self.config.backoff_max_step)
@@ -294,7 +272,7 @@ pub struct LsaTx<'a> {
 impl<'a> Tx<'a> for LsaTx<'a> {
     #[inline]
     fn read(&mut self, word: &'a TWord) -> Result<u64, Abort> {
-        let lock = self.stm.lock_for(word);
+        let lock = self.stm.table.lock_for(word);
         loop {
             // Acquire: pairs with the Release that published this word (VersionedLock::store at
             // the end of the commit that wrote it, or of an abort restoring it), so that commit's
@@ -330,7 +308,7 @@ impl<'a> Tx<'a> for LsaTx<'a> {
 
     #[inline]
     fn write(&mut self, word: &'a TWord, value: u64) -> Result<(), Abort> {
-        let lock = self.stm.lock_for(word);
+        let lock = self.stm.table.lock_for(word);
         // Relaxed: either the expected value of the CAS, which carries the Acquire, or a word
         // this thread stored itself (an owner id is only ever written by its owner), which
         // coherence lets this load return only while it is current.
@@ -444,7 +422,7 @@ impl<'a> LsaTx<'a> {
         // Acquire: pairs with the AcqRel clock increment of every commit up to the value read,
         // so the locks those commits took before incrementing are visible to the validation
         // loads below (and to the caller's re-check), which it also keeps after this load.
-        let now = self.stm.clock.load(Ordering::Acquire);
+        let now = self.stm.table.clock().load(Ordering::Acquire);
         if let Some(word) = self.invalid_read() {
             self.conflict = crate::driver::addr_of(word);
             return Err(AbortCause::ReadValidation);
@@ -464,7 +442,7 @@ impl<'a> LsaTx<'a> {
                 // Relaxed: performed after a clock load or RMW whose Acquire orders it, and which
                 // synchronizes with every commit up to that clock value; coherence then guarantees
                 // this load sees such a commit's lock or its new version.
-                let w = self.stm.lock_for(word).load(Ordering::Relaxed);
+                let w = self.stm.table.lock_for(word).load(Ordering::Relaxed);
                 let valid = w == seen
                     || (w.is_locked()
                         && w.owner() == self.owner
@@ -481,7 +459,7 @@ impl<'a> LsaTx<'a> {
         // clock updates are RMWs, so later values continue the release sequence); the Acquire
         // half makes the locks of every commit that incremented the clock before us visible to
         // the validation below, and keeps those loads after this RMW.
-        let wv = self.stm.clock.fetch_add(1, Ordering::AcqRel) + 1;
+        let wv = self.stm.table.clock().fetch_add(1, Ordering::AcqRel) + 1;
         // Validate unless no other commit took a version since `ub` (module documentation).
         if wv != self.ub + 1
             && let Some(word) = self.invalid_read()
@@ -524,7 +502,7 @@ impl<'a> Attempt<'a> for LsaTx<'a> {
         debug_assert!(self.owned.is_empty());
         // Acquire: pairs with the AcqRel clock increment of every commit up to the value read,
         // so the locks those commits took before incrementing are visible to our reads.
-        self.ub = self.stm.clock.load(Ordering::Acquire);
+        self.ub = self.stm.table.clock().load(Ordering::Acquire);
         self.doomed = None;
         self.conflict = 0;
         self.reads.clear();
@@ -565,6 +543,7 @@ mod tests {
     //! through [`Attempt`], so each test sets up exactly the interleaving it names.
 
     use super::*;
+    use crate::lock_table::{MAX_BACKOFF_STEP, MAX_LOCK_TABLE_BITS, MAX_STRIPE_BYTES};
     use tm::Handle;
 
     /// Eight words in one 64-byte stripe.
@@ -592,7 +571,7 @@ mod tests {
     }
 
     fn is_locked(stm: &Lsa, w: &TWord) -> bool {
-        stm.lock_for(w).load(Ordering::Relaxed).is_locked()
+        stm.table.lock_for(w).load(Ordering::Relaxed).is_locked()
     }
 
     #[test]
@@ -699,7 +678,7 @@ mod tests {
         assert_eq!(a.tx.commit(), Ok(()));
         assert!(!is_locked(&stm, &x));
         assert_eq!(x.load(), 10);
-        assert_eq!(stm.lock_for(&x).load(Ordering::Relaxed).version(), 1);
+        assert_eq!(stm.table.lock_for(&x).load(Ordering::Relaxed).version(), 1);
         b.tx.begin();
         assert_eq!(b.tx.read(&x), Ok(10));
         assert_eq!(b.tx.commit(), Ok(()));
@@ -710,13 +689,13 @@ mod tests {
         let stm = lsa(10, 8);
         let x = TWord::new(1);
         let mut a = stm.handle();
-        let before = stm.lock_for(&x).load(Ordering::Relaxed);
+        let before = stm.table.lock_for(&x).load(Ordering::Relaxed);
         let r: Result<(), _> = a.atomically(|tx| {
             tx.write(&x, 7)?;
             Err(Abort::user(1))
         });
         assert!(r.is_err());
-        assert_eq!(stm.lock_for(&x).load(Ordering::Relaxed), before);
+        assert_eq!(stm.table.lock_for(&x).load(Ordering::Relaxed), before);
         assert_eq!(x.load(), 1);
     }
 

@@ -23,11 +23,11 @@
 //! is the same randomized, bounded backoff as TL2's.
 
 use crate::driver::{Attempt, DriverHandle, Verdict};
-use crate::primitive::{self, Ordering};
 use crate::redo::RedoLog;
 use crate::seqlock::{Seq, SeqLock};
 use core::fmt;
 use tm::backoff::Backoff;
+use tm::primitive::{self, Ordering};
 use tm::{Abort, AbortCause, Backend, BackendInfo, TWord, Tx};
 
 /// The NOrec backend (see the module documentation).

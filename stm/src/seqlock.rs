@@ -5,8 +5,8 @@
 //! value. A transaction's snapshot is the even value its reads are consistent with: if the lock
 //! still holds it after a read, no commit happened since the snapshot.
 
-use crate::primitive::{self, AtomicU64, Ordering};
 use crossbeam_utils::CachePadded;
+use tm::primitive::{self, AtomicU64, Ordering};
 
 /// A sequence number sampled from the [`SeqLock`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,8 +10,8 @@
 //! rollback check therefore does not apply to it. Statistics follow the lock baseline: each
 //! execution is one attempt that commits, or an explicit abort plus a user abort when cancelled.
 
-use crate::primitive::{AtomicBool, Ordering};
 use core::fmt;
+use tm::primitive::{AtomicBool, Ordering};
 use tm::{
     Abort, AbortCause, Accounting, Backend, BackendInfo, Handle, TWord, ThreadStats, Tx, UserAbort,
 };

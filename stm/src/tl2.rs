@@ -1,8 +1,9 @@
 //! TL2 (Dice, Shalev and Shavit, "Transactional Locking II", DISC 2006), word-based.
 //!
-//! Shared state: a global version clock and a table of [`VersionedLock`]s. A word's address,
-//! shifted right by log2 of the stripe granularity and masked to the table size, names its lock
-//! (TL2's "PS" mapping), so every word of a stripe shares one lock and one version.
+//! Shared state (the `lock_table` module, which LSA shares): a global version clock and a table of
+//! [`VersionedLock`]s. A word's address, shifted right by log2 of the stripe granularity and masked
+//! to the table size, names its lock (TL2's "PS" mapping), so every word of a stripe shares one
+//! lock and one version.
 //!
 //! - **Begin**: sample the clock into `rv`.
 //! - **Read**: look the word up in the redo log first (read after write). Otherwise sample the
@@ -38,13 +39,15 @@
 //! locks share a line, which is part of what the stripe granularity and table size trade off.
 
 use crate::driver::{Attempt, DriverHandle, Verdict};
-use crate::primitive::{self, AtomicU64, Ordering};
+use crate::lock_table::LockTable;
 use crate::redo::RedoLog;
 use crate::vlock::{LockWord, VersionedLock};
 use core::fmt;
-use crossbeam_utils::CachePadded;
 use tm::backoff::Backoff;
+use tm::primitive::{self, Ordering};
 use tm::{Abort, AbortCause, Backend, BackendInfo, TWord, Tx};
+
+pub use crate::lock_table::{ConfigError, MAX_BACKOFF_STEP, MAX_LOCK_TABLE_BITS, MAX_STRIPE_BYTES};
 
 /// TL2's parameters, recorded with every result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,50 +71,9 @@ impl Default for Tl2Config {
     }
 }
 
-/// The largest accepted [`Tl2Config::lock_table_bits`] (2^26 locks, 512 MiB).
-pub const MAX_LOCK_TABLE_BITS: u32 = 26;
-/// The largest accepted [`Tl2Config::stripe_bytes`].
-pub const MAX_STRIPE_BYTES: usize = 1 << 16;
-/// The largest accepted backoff step ([`tm::backoff::MAX_STEP`]: a cap of 2^32 spins).
-pub const MAX_BACKOFF_STEP: u32 = tm::backoff::MAX_STEP;
-
-/// A [`Tl2Config`] or [`LsaConfig`](crate::LsaConfig) that cannot be used.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ConfigError {
-    /// `lock_table_bits` above [`MAX_LOCK_TABLE_BITS`].
-    LockTableTooLarge(u32),
-    /// `stripe_bytes` not a power of two in `8..=MAX_STRIPE_BYTES`.
-    BadStripe(usize),
-    /// `backoff_max_step` above [`MAX_BACKOFF_STEP`].
-    BadBackoff(u32),
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::LockTableTooLarge(b) => write!(
-                f,
-                "lock table of 2^{b} locks is too large (at most 2^{MAX_LOCK_TABLE_BITS})"
-            ),
-            ConfigError::BadStripe(s) => write!(
-                f,
-                "stripe of {s} bytes: must be a power of two from 8 to {MAX_STRIPE_BYTES}"
-            ),
-            ConfigError::BadBackoff(s) => {
-                write!(f, "backoff step {s} exceeds the cap {MAX_BACKOFF_STEP}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
 /// The TL2 backend (see the module documentation).
 pub struct Tl2 {
-    clock: CachePadded<AtomicU64>,
-    owners: CachePadded<AtomicU64>,
-    locks: Box<[VersionedLock]>,
-    stripe_shift: u32,
+    table: LockTable,
     config: Tl2Config,
 }
 
@@ -135,23 +97,12 @@ impl Tl2 {
 
     /// TL2 with `config`, or why it cannot be used.
     pub fn with_config(config: Tl2Config) -> Result<Tl2, ConfigError> {
-        if config.lock_table_bits > MAX_LOCK_TABLE_BITS {
-            return Err(ConfigError::LockTableTooLarge(config.lock_table_bits));
-        }
-        if !config.stripe_bytes.is_power_of_two()
-            || !(8..=MAX_STRIPE_BYTES).contains(&config.stripe_bytes)
-        {
-            return Err(ConfigError::BadStripe(config.stripe_bytes));
-        }
-        if config.backoff_max_step > MAX_BACKOFF_STEP {
-            return Err(ConfigError::BadBackoff(config.backoff_max_step));
-        }
-        let size = 1usize << config.lock_table_bits;
         Ok(Tl2 {
-            clock: CachePadded::new(AtomicU64::new(0)),
-            owners: CachePadded::new(AtomicU64::new(0)),
-            locks: (0..size).map(|_| VersionedLock::new()).collect(),
-            stripe_shift: config.stripe_bytes.trailing_zeros(),
+            table: LockTable::new(
+                config.lock_table_bits,
+                config.stripe_bytes,
+                config.backoff_max_step,
+            )?,
             config,
         })
     }
@@ -160,22 +111,13 @@ impl Tl2 {
     pub fn config(&self) -> Tl2Config {
         self.config
     }
-
-    /// The lock of the stripe holding `word`.
-    #[inline]
-    fn lock_for(&self, word: &TWord) -> &VersionedLock {
-        let addr = word as *const TWord as usize;
-        // The table length is a power of two, so the mask keeps the index in bounds.
-        &self.locks[(addr >> self.stripe_shift) & (self.locks.len() - 1)]
-    }
 }
 
 impl Backend for Tl2 {
     type Handle<'a> = Tl2Handle<'a>;
 
     fn handle_with(&self, accounting: tm::Accounting) -> Tl2Handle<'_> {
-        // Relaxed: ids only need to be unique, which the RMW guarantees.
-        let id = self.owners.fetch_add(1, Ordering::Relaxed);
+        let id = self.table.new_owner_id();
         let owner = u32::try_from(id).expect("more than 2^32 TL2 handles created");
         DriverHandle::new(
             Tl2Tx {
@@ -202,7 +144,7 @@ impl Backend for Tl2 {
 
     fn info(&self) -> BackendInfo {
         BackendInfo::new("tl2")
-            .param("lock_table_size", self.locks.len())
+            .param("lock_table_size", self.table.size())
             .param("stripe_bytes", self.config.stripe_bytes)
             .param("backoff_max_step", self.config.backoff_max_step)
             .param("backoff_cap_spins", 2u64 << self.config.backoff_max_step)
@@ -256,7 +198,7 @@ impl<'a> Tx<'a> for Tl2Tx<'a> {
         {
             return Ok(value);
         }
-        let lock = self.stm.lock_for(word);
+        let lock = self.stm.table.lock_for(word);
         // Acquire: pairs with the Release that published this version (VersionedLock::store at
         // the end of the commit that wrote it), so that commit's write-back is visible to the
         // data load below.
@@ -321,7 +263,7 @@ impl<'a> Tl2Tx<'a> {
     fn commit_writes(&mut self) -> Result<(), AbortCause> {
         // 1. Lock every stripe of the write set.
         for i in 0..self.redo.len() {
-            let lock = self.stm.lock_for(self.redo.entries()[i].word);
+            let lock = self.stm.table.lock_for(self.redo.entries()[i].word);
             // Relaxed: only the expected value for the CAS, which carries the Acquire.
             let mut current = lock.load(Ordering::Relaxed);
             loop {
@@ -355,7 +297,7 @@ impl<'a> Tl2Tx<'a> {
         // clock value; every clock update is an RMW, so later values continue the release
         // sequence. The Acquire half makes the locks of every commit that incremented the clock
         // before us visible to the validation below, and keeps those loads after this RMW.
-        let wv = self.stm.clock.fetch_add(1, Ordering::AcqRel) + 1;
+        let wv = self.stm.table.clock().fetch_add(1, Ordering::AcqRel) + 1;
         // 3. Validate the read set, unless no commit happened since `rv`.
         if wv != self.rv + 1
             && let Some(word) = self.invalid_read()
@@ -382,7 +324,7 @@ impl<'a> Tl2Tx<'a> {
     /// The first logged read whose stripe is no longer at a version no newer than `rv`, if any.
     fn invalid_read(&self) -> Option<&'a TWord> {
         self.reads.iter().copied().find(|&word| {
-            let lock = self.stm.lock_for(word);
+            let lock = self.stm.table.lock_for(word);
             // Relaxed: performed after the clock RMW (its Acquire half orders it), which
             // synchronizes with every earlier commit's RMW; coherence then guarantees this load
             // sees such a commit's lock or its new version.
@@ -411,7 +353,7 @@ impl<'a> Attempt<'a> for Tl2Tx<'a> {
     fn begin(&mut self) {
         // Acquire: pairs with the AcqRel clock increment of every commit up to the value read,
         // so the locks those commits took before incrementing are visible to our reads.
-        self.rv = self.stm.clock.load(Ordering::Acquire);
+        self.rv = self.stm.table.clock().load(Ordering::Acquire);
         self.read_only = self.next_read_only;
         self.has_read = false;
         self.doomed = None;

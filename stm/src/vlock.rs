@@ -9,7 +9,7 @@
 //! read after write finds its value from the lock word in O(1), as TinySTM's lock word pointing
 //! to its write-set entry does.
 
-use crate::primitive::{AtomicU64, Ordering};
+use tm::primitive::{AtomicU64, Ordering};
 
 /// The value of a versioned lock.
 ///

@@ -12,7 +12,7 @@
 //! Loom explores every interleaving of the threads' atomic operations up to the preemption bound,
 //! and the weak-memory outcomes of the metadata atomics (TL2's and LSA's clocks and locks, NOrec's
 //! sequence lock, the global lock) that their orderings allow. Data words are `std` atomics, so
-//! the backends' `primitive` shim redirects every data access to a loom "shadow" atomic that the
+//! the `tm::primitive` shim redirects every data access to a loom "shadow" atomic that the
 //! model registers first (`stm::loom_register_words`), with the ordering the algorithm gives it:
 //! the data accesses are modeled as faithfully as the metadata. Run time: one to two minutes on the
 //! 2-core development machine while it was shared with other builds (LSA's models about a third).

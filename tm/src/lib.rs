@@ -41,6 +41,7 @@ pub mod backoff;
 pub mod clock;
 pub mod conflicts;
 pub mod conformance;
+pub mod primitive;
 pub mod regions;
 pub mod rng;
 pub mod sites;
