@@ -105,7 +105,7 @@ struct ReadEntry<'a> {
     value: u64,
 }
 
-/// A NOrec transaction, handed to closures by [`NorecHandle::atomically`].
+/// A NOrec transaction, handed to closures by [`NorecHandle::atomically`](tm::Handle::atomically).
 #[derive(Debug)]
 pub struct NorecTx<'a> {
     stm: &'a Norec,

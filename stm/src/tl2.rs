@@ -171,7 +171,7 @@ struct LockRecord<'a> {
     saved: LockWord,
 }
 
-/// A TL2 transaction, handed to closures by [`Tl2Handle::atomically`].
+/// A TL2 transaction, handed to closures by [`Tl2Handle::atomically`](tm::Handle::atomically).
 #[derive(Debug)]
 pub struct Tl2Tx<'a> {
     stm: &'a Tl2,

@@ -4,7 +4,7 @@
 //! [`stop`] are the serialized pair for measuring short code sequences (the pattern of Intel's
 //! "How to Benchmark Code Execution Times"): `lfence; rdtsc` before, `rdtscp; lfence` after, so the
 //! measured instructions can neither start before the first read nor finish after the second. On a
-//! CPU without `rdtscp` (CPUID.80000001H:EDX[27]; Intel before Nehalem) the end is
+//! CPU without `rdtscp` (CPUID.80000001H:EDX\[27\]; Intel before Nehalem) the end is
 //! `lfence; rdtsc; lfence`, which waits for the same earlier instructions.
 //!
 //! On targets other than x86-64, and under Miri (which does not execute `rdtsc`), the counter is

@@ -2,7 +2,7 @@
 //!
 //! A [`FootprintBuffer`] is allocated once for the largest footprint a caller will ask for: 4 KiB
 //! aligned, every page pre-faulted by a store to every line (a page fault inside a transaction
-//! aborts it with status 0). Each call to [`FootprintBuffer::run`] then:
+//! aborts it with status 0). Each call to [`FootprintBuffer::run_with`] then:
 //!
 //! 1. lays out the footprint's lines (see [`layout`]: sequential and same-set offsets are computed
 //!    from a stride, random ones are drawn from the seed into a list whose capacity was reserved

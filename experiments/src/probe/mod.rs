@@ -87,7 +87,7 @@ pub struct ProbeArgs {
     #[arg(long, default_value_t = 20_000, value_name = "US",
           value_parser = clap::value_parser!(u64).range(1..=PROBE_MAX_DURATION_US))]
     pub max_duration_us: u64,
-    /// What runs the transactions: `rtm` (this CPU's RTM) [default], or a modelled HTM,
+    /// What runs the transactions: `rtm` (this CPU's RTM, the default), or a modelled HTM,
     /// `model:<preset>` (haswell, skylake, icelake, sapphire-rapids), `model:file=PATH.toml` or
     /// `model:probe=DIR`. A modelled probe runs on any machine; its report, JSON and folder name
     /// say "model", and its figures are the model's predictions, not this machine's.

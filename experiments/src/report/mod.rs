@@ -4,7 +4,7 @@
 //! The pipeline: [`study`] reads `run.json` and every stage's data files, checked by the readers
 //! `tmlab plot` and `--resume` use; [`facts`] computes every figure from the rows; [`doc`] turns
 //! them into the document (verdict, sections, machine, commands); the charts are drawn by
-//! [`crate::plot::draw`] into `DIR/charts/`; [`markdown`] and [`html`] write `DIR/report.md`
+//! [`crate::plot::draw()`] into `DIR/charts/`; [`markdown`] and [`html`] write `DIR/report.md`
 //! and the self-contained `DIR/report.html`.
 
 pub mod doc;

@@ -148,7 +148,7 @@ pub fn read_points<R: Record>(path: &Path) -> Result<Vec<R>, ResultsError> {
         .collect())
 }
 
-/// [`read_points`], each row with its 1-based line number (for messages that name the line).
+/// `read_points`, each row with its 1-based line number (for messages that name the line).
 pub fn read_points_numbered<R: Record>(path: &Path) -> Result<Vec<(u64, R)>, ResultsError> {
     let file = File::open(path).map_err(ResultsError::io(path))?;
     read_points_from(std::io::BufReader::new(file), path)

@@ -1,7 +1,7 @@
 //! Checking a run's rows against the spec that produced them: the hook every sweep kind
 //! implements, and the loop that applies it to a whole `points.csv`.
 //!
-//! [`read_points`](super::points::read_points) already refuses what no run can write (a bad
+//! `read_points` already refuses what no run can write (a bad
 //! header, an unparsable field, counts that do not add up). What it cannot know is what *this*
 //! run may contain: a footprint that is not in the spec, a pattern the run never used, a
 //! repetition beyond `reps`, another seed, or the same point and repetition twice (which two

@@ -138,7 +138,7 @@ pub struct CommonArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub plots: PlotsDirArg,
-    /// What runs the transactions: `rtm` (this CPU's RTM) [default], or a modelled HTM,
+    /// What runs the transactions: `rtm` (this CPU's RTM, the default), or a modelled HTM,
     /// `model:<preset>` (haswell, skylake, icelake, sapphire-rapids), `model:file=PATH.toml` or
     /// `model:probe=DIR` (a `tmlab probe` folder). A modelled run's folder, data and charts say
     /// "model"; it runs on any machine.

@@ -265,7 +265,7 @@ fn check_counts(attempts: u64, reps: u32) -> Result<(), String> {
     Ok(())
 }
 
-/// A list as [`list::parse`] returns it: non-empty, sorted, distinct, within `1..=max`.
+/// A list as [`super::list::parse`] returns it: non-empty, sorted, distinct, within `1..=max`.
 fn check_list(v: &[u64], max: u64, flag: &str, unit: &str) -> Result<(), String> {
     if v.is_empty() || v.len() as u64 > MAX_LIST_VALUES {
         return Err(format!(

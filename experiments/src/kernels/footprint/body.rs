@@ -15,7 +15,7 @@
 //! So each [`Body`] runs as one `asm!` block: `xbegin`, a load loop over its first lines, a
 //! store loop over the rest, `xend`, with every operand in a register. An abort resumes at a
 //! label inside the same block. The same loops also run without `xbegin`/`xend`
-//! ([`Body::run_plain`]), which is how tests without RTM check that the loops touch exactly the
+//! (`Body::run_plain`), which is how tests without RTM check that the loops touch exactly the
 //! lines they should.
 
 use super::layout::LINE;
