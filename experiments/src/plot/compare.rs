@@ -798,6 +798,7 @@ fn backend_legend<DB: DrawingBackend>(
     top: i32,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     area.draw(&Text::new("backend".to_string(), (8, top + 24), font(18)))?;
+    let max = area.dim_in_pixel().0.saturating_sub(58);
     let mut y = top + 62;
     for b in &data.spec.backends {
         let ran = data.cmp.backends.contains(&b.name);
@@ -815,7 +816,6 @@ fn backend_legend<DB: DrawingBackend>(
             _ => area.draw(&Cross::new(at, 6, c.stroke_width(3)))?,
         }
         // Long names (a model's path) continue on further lines within the legend column.
-        let max = area.dim_in_pixel().0.saturating_sub(58);
         for (i, line) in wrap_in(area, &b.name, &font(17), max)
             .into_iter()
             .enumerate()
