@@ -19,8 +19,9 @@
 //! before anything runs.
 //!
 //! [`BackendSpec`] parses a name, refusing anything else with the list of valid names, and keeps
-//! the name as written (trimmed) for result files. [`with_backend!`](crate::with_backend) builds the backend and runs
-//! code on it, monomorphized per backend type, so nothing on the measured path is dynamic.
+//! the name as written (trimmed) for result files. [`with_backend!`](crate::with_backend) builds
+//! the backend and runs code on it, monomorphized per backend type, so nothing on the measured
+//! path is dynamic.
 //! [`BackendSpec::unavailable`] says why a backend cannot run here: `htm:*` without usable RTM
 //! (the exact reason from [`htm::Rtm::detect`]), `seq` with more than one thread.
 

@@ -85,6 +85,12 @@ pub fn is_modelled(name: &str) -> bool {
     name.starts_with("model:")
 }
 
+/// What a modelled HTM's throughput is ([`is_modelled`]), said under every chart and table that
+/// shows one.
+pub const MODEL_SPEED: &str = "a modelled HTM runs in software: its throughput is the model's \
+     own speed, not a prediction of hardware's (its aborts and fallbacks are), so it has no \
+     crossover and is not ranked as fastest";
+
 /// Where an HTM backend stops beating the best software TM at one thread count.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Crossover {

@@ -85,11 +85,6 @@ enum ChartKind {
     Heatmap,
 }
 
-/// What a modelled HTM's throughput is, said under every chart and table that shows one.
-pub const MODEL_SPEED: &str = "a modelled HTM runs in software: its throughput is the model's \
-     own speed, not a prediction of hardware's (its aborts and fallbacks are), so it has no \
-     crossover and is not ranked as fastest";
-
 /// The lines above every chart.
 pub(super) struct Caption {
     pub(super) title: String,
@@ -241,7 +236,7 @@ pub(super) fn caption(meta: &Meta, spec: &ScalingSpec, which: &str) -> Caption {
             }
         }
         if which == "throughput" || which == "heatmap" {
-            lines.push(MODEL_SPEED.to_string());
+            lines.push(crate::comparison::MODEL_SPEED.to_string());
         }
         "modelled HTM - "
     } else {

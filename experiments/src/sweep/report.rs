@@ -245,7 +245,7 @@ pub fn workload_table(meta: &Meta, rows: &[crate::results::WorkloadRow]) -> Stri
         };
     }
     if c.backends.iter().any(|b| crate::comparison::is_modelled(b)) {
-        let _ = writeln!(out, "note: {}", crate::plot::compare::MODEL_SPEED);
+        let _ = writeln!(out, "note: {}", crate::comparison::MODEL_SPEED);
     }
     for s in &meta.skipped {
         let t: Vec<String> = s.threads.iter().map(u64::to_string).collect();
